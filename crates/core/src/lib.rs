@@ -1,0 +1,13 @@
+//! The domain of coproduce: types that refuse bad input with a message a person
+//! can act on, and the rules every door (HTML, API, CLI) calls. Nothing here does
+//! I/O, so every rule can be tested with plain values and an injected clock.
+
+pub mod clock;
+pub mod events;
+pub mod invalid;
+pub mod money;
+pub mod password;
+pub mod people;
+pub mod projects;
+
+pub use invalid::Invalid;

@@ -1,0 +1,21 @@
+//! Persistence for coproduce: one database handle over SQLite (embedded default)
+//! or PostgreSQL (the scale path), migrations kept equivalent for both, and one
+//! repository module per capability. Every query is written once, with `$n`
+//! placeholders that both engines accept, and runs through sqlx's `Any` driver.
+
+pub mod db;
+
+pub mod error;
+pub mod events;
+pub mod home;
+pub mod meta;
+pub mod migrate;
+pub mod people;
+pub mod projects;
+pub mod time;
+pub mod wards;
+
+pub use db::{Backend, Db, DbUrl};
+pub use error::StoreError;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,543 @@
+#!/usr/bin/env node
+// End-to-end browser test for coproduce.
+//
+// Usage: node tests/browser/e2e.mjs path/to/coproduce
+//
+// Seeds a throwaway SQLite database with `coproduce demo`, starts the real
+// server on a free port, and drives Debian's Chromium (through playwright-core)
+// over every page linked from the header navigation plus a 404 probe. Each page
+// must load without errors, have a sane document structure, a working skip
+// link, and no serious or critical axe-core violations. Screenshots go to
+// target/screenshots/, and the server's OpenAPI document to target/openapi.json
+// (validated afterwards by scripts/test).
+//
+// Exits 0 with one line per page on success; non-zero with a readable report
+// on any failure. The server and the browser are always stopped.
+
+import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_PATH = require.resolve('axe-core/axe.min.js');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(HERE, '..', '..');
+const OUT_DIR = path.join(REPO_ROOT, 'target');
+const SCREENSHOT_DIR = path.join(OUT_DIR, 'screenshots');
+const OPENAPI_OUT = path.join(OUT_DIR, 'openapi.json');
+
+const CHROMIUM_PATH = process.env.COPRODUCE_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
+const LISTEN_TIMEOUT_MS = 60_000;
+const DEMO_TIMEOUT_MS = 300_000;
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+const NAV_TIMEOUT_MS = 30_000;
+const NOT_FOUND_PATH = '/this-page-does-not-exist';
+const TAIL_BYTES = 16 * 1024;
+
+const failures = [];
+const fail = (where, message) => failures.push({ where, message });
+const rel = (p) => {
+  const r = path.relative(REPO_ROOT, p);
+  return r.startsWith('..') || path.isAbsolute(r) ? p : r || '.';
+};
+
+/** Keeps only the last `limit` characters of a growing text. */
+class Tail {
+  constructor(limit = TAIL_BYTES) {
+    this.limit = limit;
+    this.text = '';
+  }
+  push(chunk) {
+    this.text += chunk;
+    if (this.text.length > this.limit * 2) this.text = this.text.slice(-this.limit);
+  }
+  toString() {
+    const t = this.text.length > this.limit ? `…${this.text.slice(-this.limit)}` : this.text;
+    return t.trimEnd() || '(empty)';
+  }
+}
+
+const indent = (text, pad = '      ') =>
+  String(text)
+    .split('\n')
+    .map((line) => pad + line)
+    .join('\n');
+
+// ---------------------------------------------------------------------------
+// Processes
+
+/** Runs a command to completion, with a timeout; never rejects. */
+function run(bin, args, timeoutMs) {
+  return new Promise((resolve) => {
+    const stdout = new Tail();
+    const stderr = new Tail();
+    const child = spawn(bin, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.setEncoding('utf8').on('data', (d) => stdout.push(d));
+    child.stderr.setEncoding('utf8').on('data', (d) => stderr.push(d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: null, signal: null, error, timedOut, stdout, stderr });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, error: null, timedOut, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Starts `coproduce serve` and resolves with its base URL once it prints
+ * "listening on http://HOST:PORT". Output keeps being collected afterwards.
+ */
+function startServer(bin, databaseUrl) {
+  const server = {
+    child: null,
+    stdout: new Tail(),
+    stderr: new Tail(),
+    listening: false,
+    exit: null, // { code, signal } once exited
+    exited: null, // promise
+  };
+  const args = ['serve', '--database-url', databaseUrl, '--addr', '127.0.0.1:0'];
+  const child = spawn(bin, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.child = child;
+  server.exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      server.exit = { code, signal };
+      resolve(server.exit);
+    });
+  });
+  child.stderr.setEncoding('utf8').on('data', (d) => server.stderr.push(d));
+
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(
+        new Error(
+          `the server did not print "listening on http://…" within ${LISTEN_TIMEOUT_MS / 1000} s.\n` +
+            `    stdout:\n${indent(server.stdout)}\n    stderr:\n${indent(server.stderr)}`,
+        ),
+      );
+    }, LISTEN_TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`could not start ${bin}: ${error.message}`));
+    });
+    // 'close' (not 'exit') so that all of its output has been read.
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `the server exited before listening (${describeExit({ code, signal })}).\n` +
+            `    stdout:\n${indent(server.stdout)}\n    stderr:\n${indent(server.stderr)}`,
+        ),
+      );
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      server.stdout.push(`${line}\n`);
+      if (!line.includes('listening on http://')) return;
+      const match = line.match(/http:\/\/[0-9.]+:[0-9]+/);
+      if (match) {
+        clearTimeout(timer);
+        server.listening = true;
+        resolve(match[0]);
+      }
+    });
+  });
+  return { server, ready };
+}
+
+function describeExit({ code, signal }) {
+  return signal ? `killed by ${signal}` : `exit status ${code}`;
+}
+
+/** SIGTERM, then require a clean exit within SHUTDOWN_TIMEOUT_MS. */
+async function stopServer(server) {
+  if (!server?.child) return;
+  if (server.exit) {
+    if (!server.listening) return; // already reported by startServer
+    fail('server', `exited on its own during the test (${describeExit(server.exit)})`);
+    return;
+  }
+  const started = Date.now();
+  server.child.kill('SIGTERM');
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(null), SHUTDOWN_TIMEOUT_MS);
+  });
+  const result = await Promise.race([server.exited, timeout]);
+  clearTimeout(timer);
+  if (result === null) {
+    server.child.kill('SIGKILL');
+    await server.exited;
+    fail('server shutdown', `did not exit within ${SHUTDOWN_TIMEOUT_MS / 1000} s of SIGTERM (killed)`);
+  } else if (result.signal) {
+    fail(
+      'server shutdown',
+      `was killed by ${result.signal} instead of shutting down gracefully (is SIGTERM handled?)`,
+    );
+  } else if (result.code !== 0) {
+    fail('server shutdown', `exited with status ${result.code} after SIGTERM`);
+  } else {
+    console.log(`server stopped gracefully in ${Date.now() - started} ms`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Plain HTTP checks
+
+async function checkHttp(base) {
+  try {
+    const res = await fetch(`${base}/healthz`);
+    if (res.status !== 200) fail('/healthz', `status ${res.status}, expected 200`);
+  } catch (error) {
+    fail('/healthz', `request failed: ${error.message}`);
+  }
+
+  const where = '/api/v1/openapi.json';
+  await rm(OPENAPI_OUT, { force: true });
+  try {
+    const res = await fetch(`${base}${where}`);
+    const body = await res.text();
+    if (res.status !== 200) {
+      fail(where, `status ${res.status}, expected 200`);
+      return;
+    }
+    let doc;
+    try {
+      doc = JSON.parse(body);
+    } catch (error) {
+      fail(where, `body is not JSON: ${error.message}`);
+      return;
+    }
+    if (typeof doc?.openapi !== 'string' || !doc.openapi.startsWith('3.1')) {
+      fail(where, `"openapi" field is ${JSON.stringify(doc?.openapi)}, expected "3.1.x"`);
+    }
+    await writeFile(OPENAPI_OUT, body);
+    console.log(`wrote ${rel(OPENAPI_OUT)} (openapi ${doc?.openapi}, ${body.length} bytes)`);
+  } catch (error) {
+    fail(where, `request failed: ${error.message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Browser checks
+
+function slugFor(url, isProbe) {
+  if (isProbe) return 'not-found';
+  const u = new URL(url);
+  const slug = `${u.pathname}${u.search}`
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase();
+  return slug || 'home';
+}
+
+/** Listens to everything that can go wrong on a page while it is open. */
+function watch(page) {
+  const seen = { consoleErrors: [], pageErrors: [], failedRequests: [], badResponses: [] };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') seen.consoleErrors.push({ text: msg.text(), url: msg.location()?.url });
+  });
+  page.on('pageerror', (error) => seen.pageErrors.push(error.stack || error.message));
+  page.on('requestfailed', (req) =>
+    seen.failedRequests.push(`${req.method()} ${req.url()}: ${req.failure()?.errorText ?? 'failed'}`),
+  );
+  page.on('response', (res) => {
+    const req = res.request();
+    const isDocument = req.isNavigationRequest() && req.frame() === page.mainFrame();
+    if (!isDocument && res.status() >= 400) {
+      seen.badResponses.push(`${req.method()} ${res.url()}: status ${res.status()}`);
+    }
+  });
+  return seen;
+}
+
+async function gotoSettled(page, url) {
+  const response = await page.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+  // Let late scripts and fetches run so that their errors are seen too.
+  await page.waitForLoadState('networkidle', { timeout: 10_000 }).catch(() => {});
+  return response;
+}
+
+/**
+ * Loads the page with the server's real CSP in force (so CSP violations show
+ * up as console errors), checks structure and keyboard access, screenshots it.
+ */
+async function checkPage(context, url, isProbe) {
+  const where = new URL(url).pathname + new URL(url).search;
+  const result = { where, status: null, screenshot: null, axe: null, ok: true };
+  const before = failures.length;
+  const page = await context.newPage();
+  const seen = watch(page);
+  try {
+    const response = await gotoSettled(page, url);
+    result.status = response?.status() ?? null;
+    const contentType = response?.headers()['content-type'] ?? '';
+
+    if (isProbe) {
+      if (result.status !== 404) fail(where, `status ${result.status}, expected 404`);
+      if (!contentType.startsWith('text/html')) {
+        fail(where, `content-type ${JSON.stringify(contentType)}, expected an HTML page`);
+      }
+    } else if (result.status === null || result.status >= 400) {
+      fail(where, `status ${result.status}, expected < 400`);
+    }
+
+    const info = await page.evaluate(() => ({
+      lang: document.documentElement.getAttribute('lang'),
+      mains: document.querySelectorAll('main').length,
+      h1s: document.querySelectorAll('h1').length,
+      mainH1: document.querySelector('main h1') !== null,
+      headerNav: document.querySelector('header nav') !== null,
+      mainTarget: document.getElementById('main') !== null,
+    }));
+    if (!info.lang?.trim()) fail(where, '<html> has no lang attribute');
+    if (info.mains !== 1) fail(where, `found ${info.mains} <main> elements, expected exactly 1`);
+    if (info.h1s !== 1) fail(where, `found ${info.h1s} <h1> elements, expected exactly 1`);
+    if (isProbe) {
+      if (!info.mainH1) fail(where, 'the 404 page has no "main h1"');
+      if (!info.headerNav) fail(where, 'the 404 page is not in the site layout (no "header nav")');
+    }
+
+    result.screenshot = path.join(SCREENSHOT_DIR, `${slugFor(url, isProbe)}.png`);
+    await page.screenshot({ path: result.screenshot, fullPage: true });
+
+    // Keyboard: the first Tab must land on the skip link.
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      return el ? { tag: el.tagName, href: el.getAttribute('href'), text: el.textContent?.trim() } : null;
+    });
+    if (focused?.tag !== 'A' || focused.href !== '#main') {
+      fail(
+        where,
+        `the first Tab focused ${focused ? `<${focused.tag.toLowerCase()}> href=${JSON.stringify(focused.href)} "${focused.text ?? ''}"` : 'nothing'}, expected the skip link (href="#main")`,
+      );
+    } else if (!info.mainTarget) {
+      fail(where, 'the skip link points to #main but no element has id="main"');
+    }
+  } catch (error) {
+    fail(where, `could not check the page: ${error.message}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  reportSeen(where, seen, isProbe ? url : null);
+  result.ok = failures.length === before;
+  return result;
+}
+
+function reportSeen(where, seen, probeUrl) {
+  for (const { text, url } of seen.consoleErrors) {
+    // The 404 probe's own document load is expected to log a 404 resource error.
+    const expected =
+      probeUrl !== null &&
+      url === probeUrl &&
+      /Failed to load resource: .*status of 404/.test(text);
+    if (!expected) fail(where, `console error: ${text}${url ? ` (at ${url})` : ''}`);
+  }
+  for (const e of seen.pageErrors) fail(where, `page error: ${e}`);
+  for (const r of seen.failedRequests) fail(where, `request failed: ${r}`);
+  for (const r of seen.badResponses) fail(where, `subresource error: ${r}`);
+}
+
+/** Runs axe-core on the page (in the bypassCSP context, so it can be injected). */
+async function checkAxe(context, url, result) {
+  const where = result.where;
+  const before = failures.length;
+  const page = await context.newPage();
+  try {
+    await gotoSettled(page, url);
+    await page.addScriptTag({ path: AXE_PATH });
+    const { violations } = await page.evaluate(() => window.axe.run());
+    const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    const minor = violations.filter((v) => !blocking.includes(v));
+    for (const v of blocking) {
+      const targets = v.nodes.map((n) => `        - ${n.target.join(' ')}`).join('\n');
+      fail(where, `axe ${v.id} (${v.impact}): ${v.help}\n      ${v.helpUrl}\n${targets}`);
+    }
+    result.axe = {
+      blocking: blocking.length,
+      other: minor.map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`),
+    };
+  } catch (error) {
+    fail(where, `could not run axe-core: ${error.message}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+  if (failures.length !== before) result.ok = false;
+}
+
+async function collectNavLinks(context, base) {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}/`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    const hrefs = await page.$$eval('header nav a[href^="/"]', (as) => as.map((a) => a.href));
+    const origin = new URL(base).origin;
+    const urls = [`${base}/`];
+    for (const href of hrefs) {
+      const u = new URL(href);
+      if (u.origin !== origin) continue;
+      u.hash = '';
+      if (!urls.includes(u.href)) urls.push(u.href);
+    }
+    if (hrefs.length === 0) fail('/', 'no links found in "header nav a[href^="/"]"');
+    return urls;
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+async function browse(base) {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  try {
+    const contextOptions = { viewport: { width: 1280, height: 800 }, locale: 'en-GB' };
+    const strict = await browser.newContext(contextOptions);
+    const axeContext = await browser.newContext({ ...contextOptions, bypassCSP: true });
+    strict.setDefaultTimeout(NAV_TIMEOUT_MS);
+    axeContext.setDefaultTimeout(NAV_TIMEOUT_MS);
+
+    const urls = await collectNavLinks(strict, base);
+    const pages = [...urls.map((url) => ({ url, isProbe: false })), { url: `${base}${NOT_FOUND_PATH}`, isProbe: true }];
+    const results = [];
+    for (const { url, isProbe } of pages) {
+      const started = Date.now();
+      const result = await checkPage(strict, url, isProbe);
+      await checkAxe(axeContext, url, result);
+      result.ms = Date.now() - started;
+      results.push(result);
+    }
+    return results;
+  } finally {
+    await browser.close().catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+function printReport(results, elapsedMs) {
+  console.log('');
+  for (const r of results) {
+    const axe = r.axe
+      ? `axe: ${r.axe.blocking} serious/critical` + (r.axe.other.length ? `, other: ${r.axe.other.join(', ')}` : '')
+      : 'axe: not run';
+    const shot = r.screenshot ? rel(r.screenshot) : '-';
+    console.log(
+      `${r.ok ? 'ok  ' : 'FAIL'} ${String(r.status ?? '---')} ${r.where.padEnd(28)} ${axe}; ${shot} (${(r.ms / 1000).toFixed(1)} s)`,
+    );
+  }
+  const secs = (elapsedMs / 1000).toFixed(1);
+  if (failures.length === 0) {
+    console.log(`\ne2e: PASS (${results.length} pages, ${secs} s)`);
+    return;
+  }
+  console.log(`\ne2e: FAIL, ${failures.length} problem(s) (${secs} s):`);
+  for (const { where, message } of failures) console.log(`  ✗ ${where}: ${message}`);
+}
+
+async function main() {
+  const started = Date.now();
+  const bin = process.argv[2];
+  if (!bin) {
+    console.error('usage: node tests/browser/e2e.mjs PATH_TO_COPRODUCE_BINARY');
+    return 2;
+  }
+  const binPath = path.resolve(bin);
+  try {
+    accessSync(binPath, fsConstants.X_OK);
+  } catch {
+    console.error(`e2e: ${binPath} is not an executable file (build it with: cargo build -p coproduce)`);
+    return 2;
+  }
+  try {
+    accessSync(CHROMIUM_PATH, fsConstants.X_OK);
+  } catch {
+    console.error(`e2e: ${CHROMIUM_PATH} not found (install Debian's chromium package)`);
+    return 2;
+  }
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+
+  const tmp = await mkdtemp(path.join(tmpdir(), 'coproduce-e2e-'));
+  const databaseUrl = `sqlite://${path.join(tmp, 'demo.db')}`;
+  let server = null;
+  let results = [];
+  const onSignal = (signal) => {
+    server?.child?.kill('SIGKILL');
+    console.error(`e2e: interrupted by ${signal}`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => {
+    if (server?.child && !server.exit) server.child.kill('SIGKILL');
+  });
+
+  try {
+    console.log(`seeding demo data: ${rel(binPath)} demo --scale small --no-serve --database-url ${databaseUrl}`);
+    const demo = await run(
+      binPath,
+      ['demo', '--scale', 'small', '--no-serve', '--database-url', databaseUrl],
+      DEMO_TIMEOUT_MS,
+    );
+    if (demo.error || demo.timedOut || demo.code !== 0) {
+      const how = demo.error
+        ? demo.error.message
+        : demo.timedOut
+          ? `timed out after ${DEMO_TIMEOUT_MS / 1000} s`
+          : describeExit(demo);
+      fail('demo', `\`coproduce demo\` failed (${how})\n    stdout:\n${indent(demo.stdout)}\n    stderr:\n${indent(demo.stderr)}`);
+      return 1;
+    }
+
+    const started_ = startServer(binPath, databaseUrl);
+    server = started_.server;
+    let base;
+    try {
+      base = await started_.ready;
+    } catch (error) {
+      fail('serve', error.message);
+      return 1;
+    }
+    console.log(`server listening on ${base}`);
+
+    await checkHttp(base);
+    results = await browse(base);
+  } catch (error) {
+    fail('e2e', error.stack || error.message);
+  } finally {
+    await stopServer(server);
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    printReport(results, Date.now() - started);
+    if (failures.length > 0 && server?.listening) {
+      console.log(`\nserver stderr (tail):\n${indent(server.stderr, '  ')}`);
+    }
+  }
+  return failures.length === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();
