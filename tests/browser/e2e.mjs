@@ -403,6 +403,20 @@ async function collectNavLinks(context, base) {
       if (!urls.includes(u.href)) urls.push(u.href);
     }
     if (hrefs.length === 0) fail('/', 'no links found in "header nav a[href^="/"]"');
+    // Beyond the navigation: one page of each kind that a person reaches by
+    // following a link from the home page (a project, an event), and a
+    // filtered list, so that every template is visited.
+    for (const prefix of ['/projects/', '/events/']) {
+      const href = await page
+        .$eval(`main a[href^="${prefix}"]`, (a) => a.href)
+        .catch(() => null);
+      if (href) {
+        if (!urls.includes(href)) urls.push(href);
+      } else {
+        fail('/', `the demo home page links to no ${prefix}… page`);
+      }
+    }
+    urls.push(`${base}/projects?stage=delivery`);
     return urls;
   } finally {
     await page.close().catch(() => {});

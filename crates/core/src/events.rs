@@ -19,7 +19,12 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 4] = [EventKind::Make, EventKind::Meetup, EventKind::Learning, EventKind::Other];
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Make,
+        EventKind::Meetup,
+        EventKind::Learning,
+        EventKind::Other,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,7 +52,10 @@ impl EventKind {
             .ok_or_else(|| {
                 Invalid::new(
                     "kind",
-                    format!("'{}' is not a kind of event: choose make, meetup, learning or other", input.trim()),
+                    format!(
+                        "'{}' is not a kind of event: choose make, meetup, learning or other",
+                        input.trim()
+                    ),
                 )
             })
     }

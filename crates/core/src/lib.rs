@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod events;
 pub mod invalid;
+pub mod local_time;
 pub mod money;
 pub mod password;
 pub mod people;

@@ -9,7 +9,9 @@ use crate::Invalid;
 
 /// An amount of money in pence (GBP). Negative amounts are allowed: the ledger
 /// needs them for credits and reversals.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Pence(i64);
 
@@ -35,7 +37,10 @@ impl Pence {
         let refuse = |why: &str| {
             Invalid::new(
                 "amount",
-                format!("'{}' is not an amount of money: {why}. Write it like 12.50", input.trim()),
+                format!(
+                    "'{}' is not an amount of money: {why}. Write it like 12.50",
+                    input.trim()
+                ),
             )
         };
         let trimmed = input.trim();
@@ -54,8 +59,12 @@ impl Pence {
         if whole.is_empty() && fraction.is_empty() {
             return Err(refuse("there are no digits"));
         }
-        if !whole.chars().all(|c| c.is_ascii_digit()) || !fraction.chars().all(|c| c.is_ascii_digit()) {
-            return Err(refuse("only digits, one decimal point and a leading £ are allowed"));
+        if !whole.chars().all(|c| c.is_ascii_digit())
+            || !fraction.chars().all(|c| c.is_ascii_digit())
+        {
+            return Err(refuse(
+                "only digits, one decimal point and a leading £ are allowed",
+            ));
         }
         if fraction.len() > 2 {
             return Err(refuse("it has more than two decimal places"));
@@ -67,7 +76,12 @@ impl Pence {
         };
         let pence_part: i64 = match fraction.len() {
             0 => 0,
-            1 => fraction.parse::<i64>().map_err(|_| refuse("it is not a number"))? * 10,
+            1 => {
+                fraction
+                    .parse::<i64>()
+                    .map_err(|_| refuse("it is not a number"))?
+                    * 10
+            }
             _ => fraction.parse().map_err(|_| refuse("it is not a number"))?,
         };
         let total = pounds
@@ -112,7 +126,10 @@ mod tests {
     #[test]
     fn refuses_what_is_not_money_and_says_why() {
         let err = Pence::parse("12.345").unwrap_err();
-        assert!(err.message.contains("more than two decimal places"), "{err}");
+        assert!(
+            err.message.contains("more than two decimal places"),
+            "{err}"
+        );
         assert!(Pence::parse("").is_err());
         assert!(Pence::parse("£").is_err());
         assert!(Pence::parse("12a").is_err());

@@ -12,12 +12,46 @@ pub const MIN_LENGTH: usize = 10;
 /// Passwords that attackers try first. A short list catches the worst choices;
 /// the length rule does the rest.
 const COMMON: &[&str] = &[
-    "password", "password1", "password12", "password123", "password1234", "passw0rd", "qwerty",
-    "qwertyuiop", "qwerty123", "1234567890", "12345678910", "0987654321", "iloveyou", "letmein",
-    "letmein123", "welcome", "welcome123", "welcome1", "football", "football1", "monkey", "dragon",
-    "sunshine", "princess", "trustno1", "superman", "baseball", "liverpool", "liverpool1", "chelsea",
-    "arsenal", "arsenal123", "abc1234567", "aaaaaaaaaa", "1q2w3e4r5t", "zaq12wsxcv", "changeme",
-    "changeme123", "administrator", "qwertyuiop123",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "password1234",
+    "passw0rd",
+    "qwerty",
+    "qwertyuiop",
+    "qwerty123",
+    "1234567890",
+    "12345678910",
+    "0987654321",
+    "iloveyou",
+    "letmein",
+    "letmein123",
+    "welcome",
+    "welcome123",
+    "welcome1",
+    "football",
+    "football1",
+    "monkey",
+    "dragon",
+    "sunshine",
+    "princess",
+    "trustno1",
+    "superman",
+    "baseball",
+    "liverpool",
+    "liverpool1",
+    "chelsea",
+    "arsenal",
+    "arsenal123",
+    "abc1234567",
+    "aaaaaaaaaa",
+    "1q2w3e4r5t",
+    "zaq12wsxcv",
+    "changeme",
+    "changeme123",
+    "administrator",
+    "qwertyuiop123",
 ];
 
 /// A password that meets the policy. It is never printed by `Debug`.
@@ -73,8 +107,14 @@ mod tests {
 
     #[test]
     fn short_and_common_passwords_are_refused() {
-        assert!(NewPassword::parse("short").unwrap_err().message.contains("at least 10"));
-        assert!(NewPassword::parse("Password123").unwrap_err().message.contains("attackers"));
+        assert!(NewPassword::parse("short")
+            .unwrap_err()
+            .message
+            .contains("at least 10"));
+        assert!(NewPassword::parse("Password123")
+            .unwrap_err()
+            .message
+            .contains("attackers"));
     }
 
     #[test]

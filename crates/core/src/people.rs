@@ -16,14 +16,22 @@ pub struct Email(String);
 impl Email {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let normalised = input.trim().to_lowercase();
-        let refuse = |why: &str| Invalid::new("email", format!("Enter an email address like name@example.org: {why}"));
+        let refuse = |why: &str| {
+            Invalid::new(
+                "email",
+                format!("Enter an email address like name@example.org: {why}"),
+            )
+        };
         if normalised.is_empty() {
             return Err(refuse("it is empty"));
         }
         if normalised.len() > 254 {
             return Err(refuse("it is longer than 254 characters"));
         }
-        if normalised.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if normalised
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(refuse("it contains a space"));
         }
         let Some((local, domain)) = normalised.rsplit_once('@') else {
@@ -32,7 +40,11 @@ impl Email {
         if local.is_empty() || local.contains('@') {
             return Err(refuse("the part before the @ is missing or has a second @"));
         }
-        if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+        if !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
+        {
             return Err(refuse("the part after the @ is not a domain"));
         }
         Ok(Self(normalised))
@@ -61,7 +73,10 @@ impl DisplayName {
             return Err(Invalid::new("name", "Enter a name"));
         }
         if trimmed.chars().count() > 80 {
-            return Err(Invalid::new("name", "Enter a name of 80 characters or fewer"));
+            return Err(Invalid::new(
+                "name",
+                "Enter a name of 80 characters or fewer",
+            ));
         }
         Ok(Self(trimmed))
     }
@@ -100,7 +115,10 @@ impl Role {
             .ok_or_else(|| {
                 Invalid::new(
                     "role",
-                    format!("'{}' is not a role: choose resident, officer or admin", input.trim()),
+                    format!(
+                        "'{}' is not a role: choose resident, officer or admin",
+                        input.trim()
+                    ),
                 )
             })
     }
@@ -126,16 +144,30 @@ mod tests {
 
     #[test]
     fn emails_that_cannot_be_delivered_are_refused() {
-        for bad in ["", "no-at-sign", "@example.org", "a@b", "a@.org", "a b@example.org", "a@example..org"] {
+        for bad in [
+            "",
+            "no-at-sign",
+            "@example.org",
+            "a@b",
+            "a@.org",
+            "a b@example.org",
+            "a@example..org",
+        ] {
             let err = Email::parse(bad).unwrap_err();
             assert_eq!(err.field, "email");
-            assert!(err.message.starts_with("Enter an email address"), "{bad}: {err}");
+            assert!(
+                err.message.starts_with("Enter an email address"),
+                "{bad}: {err}"
+            );
         }
     }
 
     #[test]
     fn names_are_tidied_and_bounded() {
-        assert_eq!(DisplayName::parse("  Sam   Patel ").unwrap().as_str(), "Sam Patel");
+        assert_eq!(
+            DisplayName::parse("  Sam   Patel ").unwrap().as_str(),
+            "Sam Patel"
+        );
         assert!(DisplayName::parse("   ").is_err());
         assert!(DisplayName::parse(&"x".repeat(81)).is_err());
     }

@@ -59,7 +59,10 @@ impl Stage {
 
     /// A stage in which work can still move forward.
     pub fn is_open(self) -> bool {
-        matches!(self, Stage::Idea | Stage::Selected | Stage::Planning | Stage::Delivery)
+        matches!(
+            self,
+            Stage::Idea | Stage::Selected | Stage::Planning | Stage::Delivery
+        )
     }
 
     pub fn parse(input: &str) -> Result<Self, Invalid> {
@@ -95,10 +98,16 @@ impl Title {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let tidy = input.split_whitespace().collect::<Vec<_>>().join(" ");
         if tidy.chars().count() < 3 {
-            return Err(Invalid::new("title", "Enter a title of at least 3 characters"));
+            return Err(Invalid::new(
+                "title",
+                "Enter a title of at least 3 characters",
+            ));
         }
         if tidy.chars().count() > 120 {
-            return Err(Invalid::new("title", "Enter a title of 120 characters or fewer"));
+            return Err(Invalid::new(
+                "title",
+                "Enter a title of 120 characters or fewer",
+            ));
         }
         Ok(Self(tidy))
     }
@@ -118,8 +127,19 @@ mod tests {
             assert_eq!(Stage::parse(stage.as_str()).unwrap(), stage);
         }
         let open: Vec<_> = Stage::ALL.into_iter().filter(|s| s.is_open()).collect();
-        assert_eq!(open, [Stage::Idea, Stage::Selected, Stage::Planning, Stage::Delivery]);
-        assert!(Stage::parse("finished").unwrap_err().message.contains("'finished' is not a stage"));
+        assert_eq!(
+            open,
+            [
+                Stage::Idea,
+                Stage::Selected,
+                Stage::Planning,
+                Stage::Delivery
+            ]
+        );
+        assert!(Stage::parse("finished")
+            .unwrap_err()
+            .message
+            .contains("'finished' is not a stage"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 
 use crate::{migrate, Result, StoreError};
 
@@ -48,7 +48,10 @@ impl DbUrl {
             });
         }
         if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
-            let after_scheme = trimmed.split_once("://").map(|(_, r)| r).unwrap_or_default();
+            let after_scheme = trimmed
+                .split_once("://")
+                .map(|(_, r)| r)
+                .unwrap_or_default();
             if after_scheme.is_empty() || after_scheme.starts_with('/') {
                 return Err(StoreError::BadUrl {
                     url: Self::redact(trimmed),
@@ -178,6 +181,9 @@ impl Db {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
         };
+        if let Some(path) = url.sqlite_path() {
+            probe_sqlite(url, path, &connect_url).await?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .min_connections(1)
@@ -215,12 +221,8 @@ impl Db {
         };
         match sqlx::query(probe).fetch_one(&self.pool).await {
             Ok(_) => Ok(()),
-            Err(e) => Err(match (self.url.sqlite_path(), &e) {
-                (Some(path), sqlx::Error::Database(db))
-                    if db.code().as_deref() == Some("26") || db.message().contains("not a database") =>
-                {
-                    StoreError::NotADatabase(path.to_path_buf())
-                }
+            Err(e) => Err(match self.url.sqlite_path() {
+                Some(path) if is_not_a_database(&e) => StoreError::NotADatabase(path.to_path_buf()),
                 _ => classify_connect_error(&self.url, e),
             }),
         }
@@ -267,6 +269,37 @@ impl Db {
     ) -> Result<Vec<T>> {
         let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(map).collect()
+    }
+}
+
+/// Opens one connection to a SQLite file and reads from it. A pool whose
+/// connections fail while being set up reports only a timeout, ten seconds
+/// later; a single connection reports at once what is wrong with the file.
+async fn probe_sqlite(url: &DbUrl, path: &Path, connect_url: &str) -> Result<()> {
+    let classify = |e: sqlx::Error| {
+        if is_not_a_database(&e) {
+            StoreError::NotADatabase(path.to_path_buf())
+        } else {
+            classify_connect_error(url, e)
+        }
+    };
+    let mut conn = AnyConnection::connect(connect_url)
+        .await
+        .map_err(classify)?;
+    let read = sqlx::query("SELECT count(*) FROM sqlite_master")
+        .fetch_one(&mut conn)
+        .await;
+    let _ = conn.close().await;
+    read.map(|_| ()).map_err(classify)
+}
+
+/// SQLITE_NOTADB: the file is damaged, encrypted or of another kind.
+fn is_not_a_database(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            db.code().as_deref() == Some("26") || db.message().contains("not a database")
+        }
+        _ => false,
     }
 }
 
@@ -353,14 +386,23 @@ mod tests {
         assert_eq!(s.backend(), Backend::Sqlite);
         assert_eq!(s.sqlite_path().unwrap(), Path::new("data/coproduce.db"));
         let abs = DbUrl::parse("sqlite:///var/lib/coproduce.db?mode=rwc").unwrap();
-        assert_eq!(abs.sqlite_path().unwrap(), Path::new("/var/lib/coproduce.db"));
+        assert_eq!(
+            abs.sqlite_path().unwrap(),
+            Path::new("/var/lib/coproduce.db")
+        );
         let p = DbUrl::parse("postgresql://u:pw@db.example/coproduce").unwrap();
         assert_eq!(p.backend(), Backend::Postgres);
     }
 
     #[test]
     fn bad_urls_say_what_to_write() {
-        for bad in ["coproduce.db", "mysql://x", "sqlite://", "postgres:///db", ""] {
+        for bad in [
+            "coproduce.db",
+            "mysql://x",
+            "sqlite://",
+            "postgres:///db",
+            "",
+        ] {
             let msg = DbUrl::parse(bad).unwrap_err().to_string();
             assert!(msg.contains("is not understood"), "{bad}: {msg}");
         }
@@ -369,9 +411,14 @@ mod tests {
     #[test]
     fn passwords_never_print() {
         let p = DbUrl::parse("postgres://coproduce:hunter2@localhost:5432/coproduce").unwrap();
-        assert_eq!(p.to_string(), "postgres://coproduce:***@localhost:5432/coproduce");
+        assert_eq!(
+            p.to_string(),
+            "postgres://coproduce:***@localhost:5432/coproduce"
+        );
         assert!(!format!("{p:?}").contains("hunter2"));
-        let bad = DbUrl::parse("mysql://root:hunter2@localhost/x").unwrap_err().to_string();
+        let bad = DbUrl::parse("mysql://root:hunter2@localhost/x")
+            .unwrap_err()
+            .to_string();
         assert!(!bad.contains("hunter2"), "{bad}");
     }
 }

@@ -22,7 +22,8 @@ pub struct Event {
     pub capacity: Option<i64>,
 }
 
-const SELECT: &str = "SELECT e.id, e.kind, e.title, e.goals, e.description, e.venue, e.starts_at, e.ends_at,
+const SELECT: &str =
+    "SELECT e.id, e.kind, e.title, e.goals, e.description, e.venue, e.starts_at, e.ends_at,
             e.capacity, w.name AS ward
      FROM events e LEFT JOIN wards w ON w.id = e.ward_id";
 
@@ -47,7 +48,9 @@ fn event(r: &AnyRow) -> Result<Event> {
 /// Events that have not ended by `now`, soonest first.
 pub async fn upcoming(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<Event>> {
     let sql = format!("{SELECT} WHERE e.ends_at >= $1 ORDER BY e.starts_at, e.id LIMIT $2");
-    let query = sqlx::query(&sql).bind(time::encode(now)).bind(limit.clamp(1, 200));
+    let query = sqlx::query(&sql)
+        .bind(time::encode(now))
+        .bind(limit.clamp(1, 200));
     db.fetch_all(query, event).await
 }
 

@@ -5,6 +5,7 @@
 
 pub mod db;
 
+pub mod demo;
 pub mod error;
 pub mod events;
 pub mod home;

@@ -1,7 +1,7 @@
 //! Facts the product keeps about its own database, such as whether it holds
 //! demo data (which `coproduce demo` may wipe) or real data (which it must not).
 
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use crate::{Db, Result};
 
@@ -18,14 +18,25 @@ pub async fn get(db: &Db, key: &str) -> Result<Option<String>> {
     })
 }
 
+const UPSERT: &str = "INSERT INTO app_meta (key, value) VALUES ($1, $2)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
 pub async fn set(db: &Db, key: &str, value: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO app_meta (key, value) VALUES ($1, $2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(key)
-    .bind(value)
-    .execute(db.pool())
-    .await?;
+    sqlx::query(UPSERT)
+        .bind(key)
+        .bind(value)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// `set` within a transaction (pass `&mut *tx`), so that the fact is written
+/// together with the data it describes, or not at all.
+pub async fn set_in(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
+    sqlx::query(UPSERT)
+        .bind(key)
+        .bind(value)
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -58,9 +58,10 @@ pub async fn run(db: &Db) -> Result<Report> {
             .execute(&mut *tx)
             .await?;
     }
-    let rows = sqlx::query("SELECT version, name, checksum FROM coproduce_migrations ORDER BY version")
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows =
+        sqlx::query("SELECT version, name, checksum FROM coproduce_migrations ORDER BY version")
+            .fetch_all(&mut *tx)
+            .await?;
     let newest_known = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
     let mut applied_versions = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -82,7 +83,10 @@ pub async fn run(db: &Db) -> Result<Report> {
 
     let now = crate::time::encode(chrono::Utc::now());
     let mut applied = Vec::new();
-    for m in MIGRATIONS.iter().filter(|m| !applied_versions.contains(&m.version)) {
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| !applied_versions.contains(&m.version))
+    {
         let sql = sql_for(db.backend(), m);
         sqlx::raw_sql(sql)
             .execute(&mut *tx)
@@ -142,11 +146,18 @@ mod tests {
             names.sort();
             names
         };
-        let listed: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
+        let listed: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|m| format!("{}.sql", m.name))
+            .collect();
         assert_eq!(names("sqlite"), listed);
         assert_eq!(names("postgres"), listed);
         for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1, "versions run 1, 2, 3 ... without gaps");
+            assert_eq!(
+                m.version,
+                i as i64 + 1,
+                "versions run 1, 2, 3 ... without gaps"
+            );
         }
     }
 

@@ -37,17 +37,27 @@ pub async fn create(db: &Db, new: &NewPerson<'_>, now: DateTime<Utc>) -> Result<
     .bind(time::encode(now))
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| StoreError::from_write(e, &format!("{} already has an account: sign in with it, or use another address", new.email)))?;
+    .map_err(|e| {
+        StoreError::from_write(
+            e,
+            &format!(
+                "{} already has an account: sign in with it, or use another address",
+                new.email
+            ),
+        )
+    })?;
     let id: i64 = row.try_get("id")?;
     tx.commit().await?;
     Ok(id)
 }
 
 pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<Person>> {
-    let row = sqlx::query("SELECT id, email, display_name, role, created_at FROM people WHERE email = $1")
-        .bind(email.as_str())
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, email, display_name, role, created_at FROM people WHERE email = $1",
+    )
+    .bind(email.as_str())
+    .fetch_optional(db.pool())
+    .await?;
     row.map(|r| {
         let role: String = r.try_get("role")?;
         let created: String = r.try_get("created_at")?;
@@ -63,6 +73,8 @@ pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<Person>> {
 }
 
 pub async fn count(db: &Db) -> Result<i64> {
-    let row = sqlx::query("SELECT count(*) AS n FROM people").fetch_one(db.pool()).await?;
+    let row = sqlx::query("SELECT count(*) AS n FROM people")
+        .fetch_one(db.pool())
+        .await?;
     Ok(row.try_get("n")?)
 }

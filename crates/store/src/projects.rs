@@ -38,7 +38,8 @@ pub struct Page<T> {
     pub next_after: Option<i64>,
 }
 
-const SELECT: &str = "SELECT p.id, p.title, p.summary, p.stage, p.updated_at, w.name AS ward, l.display_name AS lead
+const SELECT: &str =
+    "SELECT p.id, p.title, p.summary, p.stage, p.updated_at, w.name AS ward, l.display_name AS lead
      FROM projects p
      LEFT JOIN wards w ON w.id = p.ward_id
      LEFT JOIN people l ON l.id = p.lead_id";

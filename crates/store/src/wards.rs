@@ -13,13 +13,16 @@ pub struct Ward {
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Ward>> {
-    db.fetch_all(sqlx::query("SELECT id, name, slug FROM wards ORDER BY name"), |r| {
-        Ok(Ward {
-            id: r.try_get("id")?,
-            name: r.try_get("name")?,
-            slug: r.try_get("slug")?,
-        })
-    })
+    db.fetch_all(
+        sqlx::query("SELECT id, name, slug FROM wards ORDER BY name"),
+        |r| {
+            Ok(Ward {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                slug: r.try_get("slug")?,
+            })
+        },
+    )
     .await
 }
 
@@ -41,7 +44,10 @@ pub fn slug(name: &str) -> String {
 mod tests {
     #[test]
     fn slugs_are_tidy() {
-        assert_eq!(super::slug("Stockwell West & Larkhall"), "stockwell-west-larkhall");
+        assert_eq!(
+            super::slug("Stockwell West & Larkhall"),
+            "stockwell-west-larkhall"
+        );
         assert_eq!(super::slug("Myatt's Field"), "myatt-s-field");
     }
 }

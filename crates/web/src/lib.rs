@@ -1,1 +1,24 @@
+//! The web door of coproduce: server-rendered pages, the JSON API under
+//! `/api/v1` with its OpenAPI document, and the server that carries them.
+//! Handlers are thin: they parse input, call core and store, and render.
 
+mod api;
+mod app;
+mod assets;
+mod charts;
+mod error;
+mod errors;
+mod events;
+mod health;
+mod home;
+mod layout;
+mod projects;
+mod security;
+
+pub use app::{shutdown_signal, AppState, Application, BindError, Listener, Settings};
+pub use error::Error;
+
+/// The OpenAPI document, for the CLI and tests that want it without a server.
+pub fn openapi_json() -> String {
+    app::openapi().to_pretty_json().unwrap_or_default()
+}

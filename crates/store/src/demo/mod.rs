@@ -1,0 +1,420 @@
+//! Deterministic, realistic demo data for the London Borough of Lambeth: its
+//! wards, residents and staff, projects at every stage and a season of events.
+//!
+//! Everything is drawn from one seed, so the same seed and the same `now` give
+//! the same database on every machine and both engines. Each capability has
+//! its own file that plans its rows (pure, testable without a database) and
+//! inserts them; this module orders the stages. A new capability (groups,
+//! budgets, RSVPs ...) adds a file, a stage in `generate`, its tables to
+//! `TABLES`, and draws from its own fork of the seed so the data of the
+//! existing stages stays as it was.
+
+mod batch;
+mod events;
+mod names;
+mod people;
+mod places;
+mod projects;
+mod rng;
+mod wards;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use coproduce_core::password::NewPassword;
+use coproduce_core::people::Role;
+use coproduce_core::Invalid;
+use sqlx::AnyConnection;
+
+use crate::{meta, Backend, Db, Result, StoreError};
+use rng::Rng;
+
+/// The password of the demo sign-ins. It is printed for anyone to read, so
+/// a demo database must never hold real people's data.
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+
+/// How much data to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scale {
+    /// A few dozen of everything: quick to make and to look through.
+    Small,
+    /// About a borough's worth: 20,000 people, 2,000 projects, 600 events.
+    Borough,
+    /// Five boroughs' worth, for trying the product under load.
+    City,
+}
+
+/// How many rows a scale makes. Wards are always Lambeth's 25.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sizes {
+    pub people: usize,
+    pub projects: usize,
+    pub events: usize,
+}
+
+impl Scale {
+    pub const ALL: [Scale; 3] = [Scale::Small, Scale::Borough, Scale::City];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scale::Small => "small",
+            Scale::Borough => "borough",
+            Scale::City => "city",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let wanted = input.trim().to_lowercase();
+        Scale::ALL
+            .into_iter()
+            .find(|s| s.as_str() == wanted)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "scale",
+                    format!(
+                        "'{}' is not a demo scale: choose small, borough or city",
+                        input.trim()
+                    ),
+                )
+            })
+    }
+
+    pub fn sizes(self) -> Sizes {
+        match self {
+            Scale::Small => Sizes {
+                people: 60,
+                projects: 40,
+                events: 24,
+            },
+            Scale::Borough => Sizes {
+                people: 20_000,
+                projects: 2_000,
+                events: 600,
+            },
+            Scale::City => Sizes {
+                people: 100_000,
+                projects: 10_000,
+                events: 3_000,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Scale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scale {
+    type Err = Invalid;
+
+    fn from_str(s: &str) -> Result<Self, Invalid> {
+        Scale::parse(s)
+    }
+}
+
+/// Told how far `generate` has got. `stage` is one of "wards", "people",
+/// "projects" and "events" (more as the generator grows), in that order;
+/// `total` is the number of rows that stage will write.
+pub trait Progress: Send + Sync {
+    fn start(&self, stage: &str, total: u64);
+    fn advance(&self, n: u64);
+    fn finish(&self);
+}
+
+/// For callers that do not show progress.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _stage: &str, _total: u64) {}
+    fn advance(&self, _n: u64) {}
+    fn finish(&self) {}
+}
+
+/// An account the demo can be signed in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSignIn {
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    pub name: String,
+}
+
+/// What `generate` made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub people: u64,
+    pub projects: u64,
+    pub events: u64,
+    pub wards: u64,
+    pub sign_ins: Vec<DemoSignIn>,
+}
+
+/// The tables the demo fills, children before parents: wiped in this order,
+/// and on PostgreSQL their id sequences are moved past the demo's ids.
+const TABLES: &[&str] = &["events", "projects", "people", "wards"];
+
+/// Every row of the demo, planned before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Plan {
+    people: Vec<people::DemoPerson>,
+    projects: Vec<projects::DemoProject>,
+    events: Vec<events::DemoEvent>,
+}
+
+fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
+    let root = Rng::new(seed);
+    let sizes = scale.sizes();
+    let people = people::generate(&mut root.fork("people"), sizes.people, now);
+    let projects = projects::generate(&mut root.fork("projects"), sizes.projects, &people, now);
+    let events = events::generate(&mut root.fork("events"), sizes.events, now);
+    Plan {
+        people,
+        projects,
+        events,
+    }
+}
+
+/// Fills the database with demo data made from `seed`, with events around
+/// `now`. A database that already holds demo data has it replaced; one that
+/// holds anything else is refused with `StoreError::Conflict`, because
+/// overwriting real people's data would be a disaster. Everything is written
+/// in one transaction: if anything fails, the database is left as it was.
+pub async fn generate(
+    db: &Db,
+    scale: Scale,
+    seed: u64,
+    now: DateTime<Utc>,
+    progress: &dyn Progress,
+) -> Result<DemoSummary> {
+    // Refuse early, before the slow password hash; checked again below under
+    // the write lock, in case something wrote in between.
+    if !is_demo(db).await? && !is_empty(db).await? {
+        return Err(refusal());
+    }
+    let password_hash = demo_password_hash(seed)?;
+    let plan = plan(scale, seed, now);
+
+    let mut tx = db.begin_write().await?;
+    let conn: &mut AnyConnection = &mut tx;
+    if !marked_as_demo(conn).await? && holds_data(conn).await? {
+        return Err(refusal());
+    }
+    match db.backend() {
+        // TRUNCATE is quick where DELETE checks every foreign key row by row,
+        // and it refuses if a table outside TABLES still points at one inside.
+        Backend::Postgres => {
+            sqlx::query(&format!("TRUNCATE TABLE {}", TABLES.join(", ")))
+                .execute(&mut *conn)
+                .await?;
+        }
+        Backend::Sqlite => {
+            for table in TABLES {
+                sqlx::query(&format!("DELETE FROM {table}"))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+    }
+
+    progress.start("wards", places::WARDS.len() as u64);
+    let wards = wards::insert(conn, db.backend(), progress).await?;
+    progress.finish();
+
+    progress.start("people", plan.people.len() as u64);
+    let people = people::insert(conn, db.backend(), &plan.people, &password_hash, progress).await?;
+    progress.finish();
+
+    progress.start("projects", plan.projects.len() as u64);
+    let projects = projects::insert(conn, db.backend(), &plan.projects, progress).await?;
+    progress.finish();
+
+    progress.start("events", plan.events.len() as u64);
+    let events = events::insert(conn, db.backend(), &plan.events, progress).await?;
+    progress.finish();
+
+    if db.backend() == Backend::Postgres {
+        // The rows carry explicit ids, which identity columns do not notice:
+        // without this the next person to sign up would collide with id 1.
+        for table in TABLES {
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+                 COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    let marker = format!("scale={scale} seed={seed}");
+    meta::set_in(conn, meta::DEMO_KEY, &marker).await?;
+    tx.commit().await?;
+
+    Ok(DemoSummary {
+        people,
+        projects,
+        events,
+        wards,
+        sign_ins: people::sign_ins(),
+    })
+}
+
+/// True when the database holds demo data, which `generate` may replace.
+pub async fn is_demo(db: &Db) -> Result<bool> {
+    Ok(meta::get(db, meta::DEMO_KEY).await?.is_some())
+}
+
+/// True when the database holds no people, projects, events or wards.
+pub async fn is_empty(db: &Db) -> Result<bool> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(!holds_data(&mut conn).await?)
+}
+
+async fn marked_as_demo(conn: &mut AnyConnection) -> Result<bool> {
+    let row = sqlx::query("SELECT value FROM app_meta WHERE key = $1")
+        .bind(meta::DEMO_KEY)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+async fn holds_data(conn: &mut AnyConnection) -> Result<bool> {
+    for table in TABLES {
+        let row = sqlx::query(&format!("SELECT 1 AS one FROM {table} LIMIT 1"))
+            .fetch_optional(&mut *conn)
+            .await?;
+        if row.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn refusal() -> StoreError {
+    StoreError::Conflict(
+        "this database already holds people, projects, events or wards that are not demo data, and \
+         demo data is never written over real data: choose an empty database for the demo with \
+         --database-url (for example sqlite://coproduce-demo.db)"
+            .to_owned(),
+    )
+}
+
+/// Hashes the demo password once for all the demo sign-ins (argon2 is slow on
+/// purpose). The salt comes from the seed: the password is published anyway,
+/// and a seeded salt keeps the whole database reproducible.
+fn demo_password_hash(seed: u64) -> Result<String> {
+    let mut salt = [0u8; 16];
+    Rng::new(seed).fork("password").fill(&mut salt);
+    Ok(NewPassword::parse(DEMO_PASSWORD)?.hash(&salt)?)
+}
+
+/// Makes sure each of `all` appears in `items` (when there are enough items),
+/// by changing items whose value appears more than once.
+fn ensure_every<T: Copy + PartialEq>(rng: &mut Rng, items: &mut [T], all: &[T]) {
+    if items.len() < all.len() {
+        return;
+    }
+    for wanted in all {
+        if items.contains(wanted) {
+            continue;
+        }
+        loop {
+            let i = rng.index(items.len());
+            let current = items[i];
+            if items.iter().filter(|x| **x == current).count() > 1 {
+                items[i] = *wanted;
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use coproduce_core::events::EventKind;
+    use coproduce_core::projects::Stage;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap()
+    }
+
+    fn covers_every_stage_and_kind(stages: &[Stage], kinds: &[EventKind]) -> bool {
+        Stage::ALL.iter().all(|s| stages.contains(s))
+            && EventKind::ALL.iter().all(|k| kinds.contains(k))
+    }
+
+    #[test]
+    fn scales_parse_and_say_what_to_choose() {
+        for scale in Scale::ALL {
+            assert_eq!(scale.as_str().parse::<Scale>().unwrap(), scale);
+            assert_eq!(Scale::parse(&scale.to_string()).unwrap(), scale);
+        }
+        assert_eq!(Scale::parse(" Borough ").unwrap(), Scale::Borough);
+        let err = "huge".parse::<Scale>().unwrap_err();
+        assert_eq!(err.field, "scale");
+        assert!(
+            err.message.contains("choose small, borough or city"),
+            "{err}"
+        );
+        assert_eq!(
+            Scale::City.sizes().people,
+            5 * Scale::Borough.sizes().people
+        );
+    }
+
+    #[test]
+    fn the_same_seed_plans_the_same_data() {
+        let a = plan(Scale::Small, 42, now());
+        let b = plan(Scale::Small, 42, now());
+        assert_eq!(a, b);
+        let c = plan(Scale::Small, 43, now());
+        assert_ne!(a.projects, c.projects);
+        assert_ne!(a.people, c.people);
+        assert_eq!(
+            demo_password_hash(42).unwrap(),
+            demo_password_hash(42).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_small_plan_shows_every_stage_and_kind() {
+        for seed in 0..20 {
+            let p = plan(Scale::Small, seed, now());
+            let sizes = Scale::Small.sizes();
+            assert_eq!(
+                (p.people.len(), p.projects.len(), p.events.len()),
+                (sizes.people, sizes.projects, sizes.events)
+            );
+            let stages: Vec<Stage> = p.projects.iter().map(|x| x.stage).collect();
+            let kinds: Vec<EventKind> = p.events.iter().map(|x| x.kind).collect();
+            assert!(covers_every_stage_and_kind(&stages, &kinds), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn the_demo_password_meets_the_policy_and_verifies() {
+        let hash = demo_password_hash(1).unwrap();
+        assert!(coproduce_core::password::verify(DEMO_PASSWORD, &hash));
+        let sign_ins = people::sign_ins();
+        let roles: Vec<Role> = sign_ins.iter().map(|s| s.role).collect();
+        assert_eq!(roles, Role::ALL.iter().rev().copied().collect::<Vec<_>>());
+        assert!(sign_ins.iter().all(|s| s.password == DEMO_PASSWORD));
+    }
+
+    #[test]
+    fn ensure_every_fills_gaps_without_losing_a_value() {
+        let mut rng = Rng::new(1);
+        let mut items = [1, 1, 1, 1, 2];
+        ensure_every(&mut rng, &mut items, &[1, 2, 3, 4]);
+        for v in [1, 2, 3, 4] {
+            assert!(items.contains(&v), "{items:?}");
+        }
+        let mut few = [1];
+        ensure_every(&mut rng, &mut few, &[1, 2]);
+        assert_eq!(few, [1]);
+    }
+}

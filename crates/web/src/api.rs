@@ -1,0 +1,37 @@
+//! The JSON API's frame: the OpenAPI document and the types every endpoint
+//! shares. Each capability's endpoints live in its own module.
+
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+
+use crate::error::{FieldError, Problem};
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "coproduce API",
+        description = "Read and change coproduce's projects, events and more. Errors are RFC 9457 problem details.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
+    ),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "home", description = "What is happening now"),
+        (name = "projects", description = "Community projects"),
+        (name = "events", description = "Make days, meetups and learning sessions")
+    )
+)]
+pub struct ApiDoc;
+
+pub fn doc_router(doc: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
+}

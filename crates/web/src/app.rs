@@ -1,0 +1,222 @@
+//! The application: one shared state, the site map, the layers every request
+//! passes through, and the listener.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::Router;
+use coproduce_core::clock::Clock;
+use coproduce_store::Db;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{api, assets, error, events, health, home, projects, security};
+
+/// What the server needs to know; the CLI builds it from flags, environment
+/// and `coproduce.toml`.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    /// A request that takes longer is answered 408 and its work dropped.
+    pub request_timeout: Duration,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            request_timeout: Duration::from_secs(30),
+            body_limit: 2 * 1024 * 1024,
+        }
+    }
+}
+
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The state every handler receives: cheap to clone, one pointer.
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// Why the server could not start listening, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error("the address {0} is already in use by another program: stop it, or choose another address with --addr (or COPRODUCE_ADDR)")]
+    InUse(SocketAddr),
+    #[error("not allowed to listen on {0}: ports below 1024 need special rights, so choose a port such as 8080 with --addr")]
+    Denied(SocketAddr),
+    #[error("cannot listen on {0}: this machine has no such address; use 127.0.0.1 or 0.0.0.0 with --addr")]
+    NoSuchAddress(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Other { addr: SocketAddr, source: io::Error },
+}
+
+/// A bound listening socket. Binding comes first, before any database is
+/// opened or created, so a port in use leaves nothing behind.
+pub struct Listener {
+    listener: TcpListener,
+    addr: SocketAddr,
+}
+
+impl Listener {
+    /// Binds `addr`; port 0 picks a free port, as tests do.
+    pub async fn bind(addr: SocketAddr) -> Result<Self, BindError> {
+        let listener = TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+            io::ErrorKind::AddrInUse => BindError::InUse(addr),
+            io::ErrorKind::PermissionDenied => BindError::Denied(addr),
+            io::ErrorKind::AddrNotAvailable => BindError::NoSuchAddress(addr),
+            _ => BindError::Other { addr, source: e },
+        })?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| BindError::Other { addr, source: e })?;
+        Ok(Self {
+            listener,
+            addr: local,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+pub struct Application {
+    listener: Listener,
+    router: Router,
+}
+
+impl Application {
+    pub fn new(listener: Listener, settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> Self {
+        let state = AppState(Arc::new(App { db, clock }));
+        Self {
+            router: router(state, settings),
+            listener,
+        }
+    }
+
+    /// Binds `settings.addr` and builds the application in one step.
+    pub async fn build(
+        settings: &Settings,
+        db: Db,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, BindError> {
+        let listener = Listener::bind(settings.addr).await?;
+        Ok(Self::new(listener, settings, db, clock))
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.addr
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        axum::serve(self.listener.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM, whichever comes first.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The API half of the site map, from which the OpenAPI document is derived.
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(api::ApiDoc::openapi())
+        .merge(home::api_router())
+        .merge(projects::api_router())
+        .merge(events::api_router())
+}
+
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+/// The site map: every public address, then the layers, outermost last.
+fn router(state: AppState, settings: &Settings) -> Router {
+    let (api_routes, doc) = api_router().split_for_parts();
+    let doc = Arc::new(doc);
+    Router::new()
+        .merge(home::router())
+        .merge(projects::router())
+        .merge(events::router())
+        .merge(health::router())
+        .merge(assets::router())
+        .merge(api_routes)
+        .merge(api::doc_router(doc))
+        .fallback(error::not_found)
+        .with_state(state)
+        .layer(security::headers())
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(error::panicked))
+        .layer(axum::middleware::from_fn(error::render))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id)
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}

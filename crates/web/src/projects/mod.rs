@@ -1,0 +1,305 @@
+//! Projects: the public list with search and filters, one project's page, and
+//! their JSON twins.
+
+mod api;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use coproduce_core::projects::Stage;
+use coproduce_core::{local_time, Invalid};
+use coproduce_store::projects::{self as store, Filter, ProjectSummary};
+use coproduce_store::wards::{self, Ward};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::layout::{html, Chrome};
+use crate::AppState;
+
+pub use api::{api_router, ProjectOut};
+
+pub const PAGE_SIZE: i64 = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/projects", get(list))
+        .route("/projects/{id}", get(show))
+}
+
+/// The list's query string, as typed into the address bar: every field is
+/// optional and empty means "any".
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub q: Option<String>,
+    pub stage: Option<String>,
+    pub ward: Option<String>,
+    pub after: Option<String>,
+}
+
+impl ListQuery {
+    /// Reads the query into a store filter, collecting every mistake at once so
+    /// the page can list them all.
+    pub fn to_filter(&self, limit: i64) -> std::result::Result<Filter, Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let stage = match self
+            .stage
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => match Stage::parse(s) {
+                Ok(stage) => Some(stage),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+        };
+        let after = match self
+            .after
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    errors.push(Invalid::new(
+                        "after",
+                        "The page marker is not valid: go back to the first page of results",
+                    ));
+                    None
+                }
+            },
+        };
+        let q = self.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(q) = q {
+            if q.chars().count() > 200 {
+                errors.push(Invalid::new("q", "Search for 200 characters or fewer"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Filter {
+            q: q.map(str::to_owned),
+            stage,
+            ward: self.ward.clone().filter(|w| !w.trim().is_empty()),
+            after,
+            limit,
+        })
+    }
+}
+
+/// A project as a list or page shows it.
+pub struct ProjectView {
+    pub id: i64,
+    pub title: String,
+    pub summary: String,
+    pub stage: &'static str,
+    pub stage_label: &'static str,
+    pub ward: String,
+    pub lead: String,
+    pub updated: String,
+}
+
+impl From<ProjectSummary> for ProjectView {
+    fn from(p: ProjectSummary) -> Self {
+        Self {
+            id: p.id,
+            title: p.title,
+            summary: p.summary,
+            stage: p.stage.as_str(),
+            stage_label: p.stage.label(),
+            ward: p.ward.unwrap_or_else(|| "Borough-wide".to_owned()),
+            lead: p.lead.unwrap_or_else(|| "Looking for a lead".to_owned()),
+            updated: local_time::short_date(p.updated_at),
+        }
+    }
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "projects/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    q: String,
+    stages: Vec<Choice>,
+    wards: Vec<Choice>,
+    errors: Vec<Invalid>,
+    projects: Vec<ProjectView>,
+    filtered: bool,
+    next_href: Option<String>,
+    first_href: Option<String>,
+}
+
+impl ListPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<(axum::http::StatusCode, Html<String>)> {
+    let all_wards = wards::list(&state.db).await?;
+    let (projects, next, errors) = match query.to_filter(PAGE_SIZE) {
+        Ok(filter) => {
+            let page = store::list(&state.db, &filter).await?;
+            (page.items, page.next_after, Vec::new())
+        }
+        Err(errors) => (Vec::new(), None, errors),
+    };
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    let chosen_stage = query.stage.clone().unwrap_or_default();
+    let chosen_ward = query.ward.clone().unwrap_or_default();
+    let mut chrome = Chrome::new("Projects", "projects");
+    chrome.has_errors = !errors.is_empty();
+    let link = |after: Option<i64>| {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+            params.push(("q", q.trim().to_owned()));
+        }
+        if !chosen_stage.is_empty() {
+            params.push(("stage", chosen_stage.clone()));
+        }
+        if !chosen_ward.is_empty() {
+            params.push(("ward", chosen_ward.clone()));
+        }
+        if let Some(a) = after {
+            params.push(("after", a.to_string()));
+        }
+        query_string("/projects", &params)
+    };
+    let page = ListPage {
+        chrome,
+        q: query.q.clone().unwrap_or_default(),
+        stages: Stage::ALL
+            .iter()
+            .map(|s| Choice {
+                value: s.as_str().to_owned(),
+                label: s.label().to_owned(),
+                selected: s.as_str() == chosen_stage,
+            })
+            .collect(),
+        wards: all_wards
+            .into_iter()
+            .map(|w: Ward| Choice {
+                selected: w.slug == chosen_ward,
+                value: w.slug,
+                label: w.name,
+            })
+            .collect(),
+        errors,
+        filtered: query.q.as_deref().is_some_and(|q| !q.trim().is_empty())
+            || !chosen_stage.is_empty()
+            || !chosen_ward.is_empty(),
+        next_href: next.map(|n| link(Some(n))),
+        first_href: query.after.as_ref().map(|_| link(None)),
+        projects: projects.into_iter().map(ProjectView::from).collect(),
+    };
+    Ok((status, html(page)?))
+}
+
+#[derive(Template)]
+#[template(path = "projects/show.html")]
+struct ShowPage {
+    chrome: Chrome,
+    project: ProjectView,
+}
+
+async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>> {
+    let missing = || {
+        Error::NotFound("There is no project at this address. It may have been removed; search the projects list instead.".to_owned())
+    };
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    let project = store::get(&state.db, id).await?.ok_or_else(missing)?;
+    let view = ProjectView::from(project);
+    html(ShowPage {
+        chrome: Chrome::new(view.title.clone(), "projects"),
+        project: view,
+    })
+}
+
+/// Builds `path?k=v&...` with each value percent-encoded.
+pub fn query_string(path: &str, params: &[(&str, String)]) -> String {
+    if params.is_empty() {
+        return path.to_owned();
+    }
+    let joined: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    format!("{path}?{}", joined.join("&"))
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_mistake_in_the_query_is_reported() {
+        let q = ListQuery {
+            stage: Some("dreaming".into()),
+            after: Some("x".into()),
+            ..ListQuery::default()
+        };
+        let errors = q.to_filter(20).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["stage", "after"]);
+    }
+
+    #[test]
+    fn empty_fields_mean_any() {
+        let q = ListQuery {
+            q: Some("  ".into()),
+            stage: Some(String::new()),
+            ward: Some(String::new()),
+            after: None,
+        };
+        let f = q.to_filter(20).unwrap();
+        assert!(f.q.is_none() && f.stage.is_none() && f.ward.is_none());
+    }
+
+    #[test]
+    fn links_keep_the_filters() {
+        assert_eq!(
+            query_string(
+                "/projects",
+                &[("q", "repair café".into()), ("after", "12".into())]
+            ),
+            "/projects?q=repair+caf%C3%A9&after=12"
+        );
+    }
+}
