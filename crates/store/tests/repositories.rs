@@ -20,7 +20,7 @@ use sqlx::Row;
 use common::now;
 
 #[test]
-fn test_urls_get_a_new_database() {
+fn test_database_urls_keep_the_server_and_its_options() {
     assert_eq!(
         common::with_database("postgres://postgres@127.0.0.1:55432/postgres", "t1"),
         "postgres://postgres@127.0.0.1:55432/t1"
