@@ -417,7 +417,32 @@ async function collectNavLinks(context, base) {
       }
     }
     urls.push(`${base}/projects?stage=delivery`);
+    urls.push(`${base}/sign-up`);
     return urls;
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+const DEMO_EMAIL = 'resident@example.org';
+const DEMO_PASSWORD = 'demo-password-2026';
+
+/** Signs in through the sign-in form and requires landing on /account. */
+async function signIn(context, base, email, password) {
+  const where = '/sign-in';
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}/sign-in`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    await page.fill('#email', email);
+    await page.fill('#password', password);
+    await Promise.all([
+      page.waitForURL(`${base}/account`, { timeout: NAV_TIMEOUT_MS }),
+      page.click('main button[type="submit"]'),
+    ]);
+    const heading = await page.textContent('main h1');
+    if (!heading?.includes('Your account')) fail(where, `after signing in the page says "${heading}", expected "Your account"`);
+  } catch (error) {
+    fail(where, `could not sign in as ${email}: ${error.message}`);
   } finally {
     await page.close().catch(() => {});
   }
@@ -442,6 +467,20 @@ async function browse(base) {
     for (const { url, isProbe } of pages) {
       const started = Date.now();
       const result = await checkPage(strict, url, isProbe);
+      await checkAxe(axeContext, url, result);
+      result.ms = Date.now() - started;
+      results.push(result);
+    }
+
+    // Signed in, as a demo resident would be: through the real form, in both
+    // contexts, then the pages only a signed-in person sees.
+    for (const context of [strict, axeContext]) {
+      await signIn(context, base, DEMO_EMAIL, DEMO_PASSWORD);
+    }
+    for (const url of [`${base}/account`]) {
+      const started = Date.now();
+      const result = await checkPage(strict, url, false);
+      result.where = `${result.where} (signed in)`;
       await checkAxe(axeContext, url, result);
       result.ms = Date.now() - started;
       results.push(result);

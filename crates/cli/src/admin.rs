@@ -4,6 +4,7 @@ use anyhow::{anyhow, Context};
 use chrono::Utc;
 use coproduce_core::password::NewPassword;
 use coproduce_core::people::{DisplayName, Email, Role};
+use coproduce_store::audit::Via;
 use coproduce_store::people::{self, NewPerson};
 
 use crate::cli::{AdminCommand, CreateUserArgs};
@@ -63,6 +64,8 @@ async fn create_user(settings: &Settings, args: &CreateUserArgs) -> anyhow::Resu
             password_hash: Some(&hash),
             ward_id: None,
         },
+        None,
+        Via::Cli,
         Utc::now(),
     )
     .await;

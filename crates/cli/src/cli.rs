@@ -68,6 +68,9 @@ pub enum Command {
     /// Administer accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 #[derive(Debug, Args)]
@@ -109,6 +112,14 @@ pub enum AdminCommand {
     /// Create an account. The password comes from COPRODUCE_NEW_PASSWORD, or is
     /// generated and printed once.
     CreateUser(CreateUserArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole hash chain of the audit log. Exits 0 when it is intact (and
+    /// prints the last hash, to keep elsewhere and compare next time), and
+    /// non-zero naming the first entry that was altered, removed or reordered.
+    Verify,
 }
 
 #[derive(Debug, Args)]

@@ -72,9 +72,7 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
         summary.projects,
         summary.events
     ))?;
-    announce(
-        "demo sign-ins (for when signing in arrives; every demo account shares this password):",
-    )?;
+    announce("demo sign-ins (sign in at /sign-in; every demo account shares this password):")?;
     for s in &summary.sign_ins {
         announce(&format!(
             "  {:<8} {:<28} {}  ({})",

@@ -2,6 +2,7 @@
 //! calls core and store, and reports in one clear sentence when it cannot.
 
 mod admin;
+mod audit;
 mod cli;
 mod demo;
 mod progress;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => demo::run(&settings, args).await,
             Command::Migrate => serve::migrate(&settings).await,
             Command::Admin(admin) => admin::run(&settings, admin).await,
+            Command::Audit(audit) => audit::run(&settings, audit).await,
         }
     });
     match result {

@@ -25,6 +25,7 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     request_timeout_seconds: Option<u64>,
     body_limit_bytes: Option<usize>,
+    secure_cookies: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -79,6 +80,7 @@ impl Settings {
                 addr,
                 request_timeout,
                 body_limit: file.body_limit_bytes.unwrap_or(defaults.body_limit),
+                secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),
             },
         })
     }

@@ -411,3 +411,64 @@ fn serve_answers_and_stops_cleanly_on_sigterm() {
     };
     assert!(exit.success(), "exit after SIGTERM: {exit:?}");
 }
+
+#[test]
+fn audit_verify_passes_a_whole_log_and_names_a_tampered_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite://audited.db";
+    let o = run(&["audit", "verify", "--database-url", url], dir.path());
+    assert_one_sentence(&o, "there is no database");
+    assert!(
+        !dir.path().join("audited.db").exists(),
+        "checking a log never creates a database"
+    );
+
+    for email in ["one@example.org", "two@example.org", "three@example.org"] {
+        let o = run(
+            &[
+                "admin",
+                "create-user",
+                "--email",
+                email,
+                "--database-url",
+                url,
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = run(&["audit", "verify", "--database-url", url], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("the audit log is intact: 3 entries, last hash "),
+        "{out}"
+    );
+    let last_hash = out.trim().rsplit(' ').next().unwrap();
+    assert!(
+        last_hash.len() == 64 && last_hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "{out}"
+    );
+
+    // Someone with the file rewrites the second entry, past the trigger that
+    // keeps the log append-only.
+    let tampered = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys\n\
+             db = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             db.execute('DROP TRIGGER audit_log_no_update')\n\
+             db.execute(\"UPDATE audit_log SET summary = '{\\\"role\\\":\\\"admin\\\"}' WHERE seq = 2\")\n\
+             db.close()\n",
+        )
+        .arg(dir.path().join("audited.db"))
+        .output()
+        .unwrap();
+    assert!(tampered.status.success(), "{}", stderr(&tampered));
+    let o = run(&["audit", "verify", "--database-url", url], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_one_sentence(
+        &o,
+        "the audit log is broken at entry 2: its contents were changed after it was written",
+    );
+}

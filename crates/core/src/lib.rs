@@ -2,6 +2,7 @@
 //! can act on, and the rules every door (HTML, API, CLI) calls. Nothing here does
 //! I/O, so every rule can be tested with plain values and an injected clock.
 
+pub mod audit;
 pub mod clock;
 pub mod events;
 pub mod invalid;
@@ -10,5 +11,7 @@ pub mod money;
 pub mod password;
 pub mod people;
 pub mod projects;
+pub mod sessions;
+pub mod throttle;
 
 pub use invalid::Invalid;

@@ -3,6 +3,8 @@
 //! repository module per capability. Every query is written once, with `$n`
 //! placeholders that both engines accept, and runs through sqlx's `Any` driver.
 
+pub mod accounts;
+pub mod audit;
 pub mod db;
 
 pub mod demo;
@@ -13,6 +15,8 @@ pub mod meta;
 pub mod migrate;
 pub mod people;
 pub mod projects;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod wards;
 

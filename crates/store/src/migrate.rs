@@ -26,7 +26,11 @@ macro_rules! migration {
     };
 }
 
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_foundation"),
+    migration!(2, "0002_audit"),
+    migration!(3, "0003_accounts"),
+];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,
 /// so that several app servers starting at once migrate one after another.

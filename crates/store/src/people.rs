@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use coproduce_core::people::{DisplayName, Email, Role};
 use sqlx::Row;
 
+use crate::audit::{self, NewEntry, Via};
 use crate::{time, Db, Result, StoreError};
 
 #[derive(Debug, Clone)]
@@ -23,7 +24,17 @@ pub struct NewPerson<'a> {
     pub ward_id: Option<i64>,
 }
 
-pub async fn create(db: &Db, new: &NewPerson<'_>, now: DateTime<Utc>) -> Result<i64> {
+/// Creates an account and records "person.create" in the audit log, in one
+/// transaction. `actor` is who created it (`None` for the system or an
+/// operator at the command line) and `via` the door it came through. The
+/// entry names the person by id and records only their role.
+pub async fn create(
+    db: &Db,
+    new: &NewPerson<'_>,
+    actor: Option<i64>,
+    via: Via,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     let mut tx = db.begin_write().await?;
     let row = sqlx::query(
         "INSERT INTO people (email, display_name, role, password_hash, ward_id, created_at)
@@ -47,6 +58,20 @@ pub async fn create(db: &Db, new: &NewPerson<'_>, now: DateTime<Utc>) -> Result<
         )
     })?;
     let id: i64 = row.try_get("id")?;
+    audit::append(
+        &mut tx,
+        db.backend(),
+        &NewEntry {
+            actor,
+            via,
+            action: "person.create",
+            object_type: "person",
+            object_id: id.to_string(),
+            summary: serde_json::json!({ "role": new.role.as_str() }),
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -11,6 +11,7 @@ use std::time::Instant;
 use coproduce_core::events::EventKind;
 use coproduce_core::people::{DisplayName, Email, Role};
 use coproduce_core::projects::Stage;
+use coproduce_store::audit::Via;
 use coproduce_store::demo::{self, NoProgress, Progress, Scale};
 use coproduce_store::people::NewPerson;
 use coproduce_store::{home, meta, people, projects, Db, StoreError};
@@ -218,7 +219,9 @@ async fn a_small_demo_shows_every_stage_and_kind_and_can_be_signed_into() {
             password_hash: None,
             ward_id: Some(1),
         };
-        let id = people::create(db, &new, now()).await.unwrap();
+        let id = people::create(db, &new, None, Via::Cli, now())
+            .await
+            .unwrap();
         assert_eq!(id, summary.people as i64 + 1, "{engine}");
         t.finish().await;
     }
@@ -237,7 +240,9 @@ async fn the_demo_never_writes_over_real_data() {
             password_hash: None,
             ward_id: None,
         };
-        people::create(db, &new, now()).await.unwrap();
+        people::create(db, &new, None, Via::Cli, now())
+            .await
+            .unwrap();
         assert!(
             !demo::is_empty(db).await.unwrap() && !demo::is_demo(db).await.unwrap(),
             "{engine}"

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use coproduce_core::events::EventKind;
 use coproduce_core::people::{DisplayName, Email, Role};
 use coproduce_core::projects::Stage;
+use coproduce_store::audit::Via;
 use coproduce_store::people::NewPerson;
 use coproduce_store::projects::Filter;
 use coproduce_store::{events, home, migrate, people, projects, time, Db, StoreError};
@@ -68,7 +69,9 @@ async fn a_second_account_with_the_same_email_is_a_conflict_that_says_what_to_do
             password_hash: None,
             ward_id: None,
         };
-        let id = people::create(db, &new, now()).await.unwrap();
+        let id = people::create(db, &new, None, Via::Cli, now())
+            .await
+            .unwrap();
         let found = people::find_by_email(db, &email).await.unwrap().unwrap();
         assert_eq!(
             (found.id, found.role, found.created_at),
@@ -84,7 +87,7 @@ async fn a_second_account_with_the_same_email_is_a_conflict_that_says_what_to_do
             email: &same,
             ..new
         };
-        match people::create(db, &again, now()).await {
+        match people::create(db, &again, None, Via::Cli, now()).await {
             Err(StoreError::Conflict(msg)) => {
                 assert!(
                     msg.contains("amara.okafor@example.org already has an account"),
@@ -123,7 +126,9 @@ async fn add_person(db: &Db, email: &str, name: &str) -> i64 {
         password_hash: None,
         ward_id: None,
     };
-    people::create(db, &new, now()).await.unwrap()
+    people::create(db, &new, None, Via::Cli, now())
+        .await
+        .unwrap()
 }
 
 async fn add_project(

@@ -23,7 +23,7 @@ use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{api, assets, error, events, health, home, projects, security};
+use crate::{accounts, api, assets, auth, error, events, health, home, projects, security};
 
 /// What the server needs to know; the CLI builds it from flags, environment
 /// and `coproduce.toml`.
@@ -34,6 +34,9 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Mark cookies `Secure` even when no proxy says the request came over
+    /// HTTPS (set it when coproduce itself is only ever reached over HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             request_timeout: Duration::from_secs(30),
             body_limit: 2 * 1024 * 1024,
+            secure_cookies: false,
         }
     }
 }
@@ -49,6 +53,8 @@ impl Default for Settings {
 pub struct App {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    pub secure_cookies: bool,
+    pub body_limit: usize,
 }
 
 /// The state every handler receives: cheap to clone, one pointer.
@@ -112,7 +118,12 @@ pub struct Application {
 
 impl Application {
     pub fn new(listener: Listener, settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> Self {
-        let state = AppState(Arc::new(App { db, clock }));
+        let state = AppState(Arc::new(App {
+            db,
+            clock,
+            secure_cookies: settings.secure_cookies,
+            body_limit: settings.body_limit,
+        }));
         Self {
             router: router(state, settings),
             listener,
@@ -138,7 +149,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
-        axum::serve(self.listener.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }
@@ -189,11 +203,13 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .merge(home::router())
         .merge(projects::router())
         .merge(events::router())
+        .merge(accounts::router())
         .merge(health::router())
         .merge(assets::router())
         .merge(api_routes)
         .merge(api::doc_router(doc))
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state)
         .layer(security::headers())
         .layer(DefaultBodyLimit::disable())

@@ -27,6 +27,10 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("what was sent is too large")]
+    TooLarge,
+    #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
     Internal(String),
@@ -101,6 +105,8 @@ impl Error {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -109,7 +115,13 @@ impl Error {
     fn problem(&self) -> Problem {
         let status = self.status();
         match self {
-            Error::NotFound(m) | Error::Conflict(m) => Problem::new(status, m.clone()),
+            Error::NotFound(m) | Error::Conflict(m) | Error::Forbidden(m) => {
+                Problem::new(status, m.clone())
+            }
+            Error::TooLarge => Problem::new(
+                status,
+                "What was sent is too large. Send something smaller.",
+            ),
             Error::Invalid(fields) => {
                 let mut p =
                     Problem::new(status, "Some of what was sent needs changing: see errors.");

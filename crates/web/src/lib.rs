@@ -2,9 +2,11 @@
 //! `/api/v1` with its OpenAPI document, and the server that carries them.
 //! Handlers are thin: they parse input, call core and store, and render.
 
+mod accounts;
 mod api;
 mod app;
 mod assets;
+mod auth;
 mod charts;
 mod error;
 mod errors;

@@ -27,6 +27,7 @@ use coproduce_core::people::Role;
 use coproduce_core::Invalid;
 use sqlx::AnyConnection;
 
+use crate::audit::{self, NewEntry, Via};
 use crate::{meta, Backend, Db, Result, StoreError};
 use rng::Rng;
 
@@ -157,6 +158,10 @@ pub struct DemoSummary {
 /// and on PostgreSQL their id sequences are moved past the demo's ids.
 const TABLES: &[&str] = &["events", "projects", "people", "wards"];
 
+/// Tables the demo does not fill but which point at its people: their rows
+/// belong to the demo's accounts, so they go with them.
+const DEPENDENT_TABLES: &[&str] = &["sessions", "sign_in_attempts"];
+
 /// Every row of the demo, planned before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Plan {
@@ -182,7 +187,9 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
 /// `now`. A database that already holds demo data has it replaced; one that
 /// holds anything else is refused with `StoreError::Conflict`, because
 /// overwriting real people's data would be a disaster. Everything is written
-/// in one transaction: if anything fails, the database is left as it was.
+/// in one transaction, with one "demo.generate" entry in the audit log (which
+/// is appended to, never wiped): if anything fails, the database is left as
+/// it was.
 pub async fn generate(
     db: &Db,
     scale: Scale,
@@ -207,12 +214,13 @@ pub async fn generate(
         // TRUNCATE is quick where DELETE checks every foreign key row by row,
         // and it refuses if a table outside TABLES still points at one inside.
         Backend::Postgres => {
-            sqlx::query(&format!("TRUNCATE TABLE {}", TABLES.join(", ")))
+            let all: Vec<&str> = DEPENDENT_TABLES.iter().chain(TABLES).copied().collect();
+            sqlx::query(&format!("TRUNCATE TABLE {}", all.join(", ")))
                 .execute(&mut *conn)
                 .await?;
         }
         Backend::Sqlite => {
-            for table in TABLES {
+            for table in DEPENDENT_TABLES.iter().chain(TABLES) {
                 sqlx::query(&format!("DELETE FROM {table}"))
                     .execute(&mut *conn)
                     .await?;
@@ -250,6 +258,29 @@ pub async fn generate(
     }
     let marker = format!("scale={scale} seed={seed}");
     meta::set_in(conn, meta::DEMO_KEY, &marker).await?;
+    // One entry for the whole demo, not one per row: it is one change, made
+    // by the system, and the log is kept, not wiped, when a demo is replaced.
+    audit::append(
+        &mut tx,
+        db.backend(),
+        &NewEntry {
+            actor: None,
+            via: Via::System,
+            action: "demo.generate",
+            object_type: "demo",
+            object_id: seed.to_string(),
+            summary: serde_json::json!({
+                "scale": scale.as_str(),
+                "seed": seed,
+                "wards": wards,
+                "people": people,
+                "projects": projects,
+                "events": events,
+            }),
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
 
     Ok(DemoSummary {

@@ -65,10 +65,10 @@ struct ListPage {
     events: Vec<EventView>,
 }
 
-async fn list(State(state): State<AppState>) -> Result<Html<String>> {
+async fn list(chrome: Chrome, State(state): State<AppState>) -> Result<Html<String>> {
     let events = store::upcoming(&state.db, state.clock.now(), 50).await?;
     html(ListPage {
-        chrome: Chrome::new("Events", "events"),
+        chrome: chrome.titled("Events", "events"),
         events: events.into_iter().map(EventView::from).collect(),
     })
 }
@@ -80,7 +80,11 @@ struct ShowPage {
     event: EventView,
 }
 
-async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>> {
+async fn show(
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
     let missing = || {
         Error::NotFound(
             "There is no event at this address. See the list of events instead.".to_owned(),
@@ -90,7 +94,7 @@ async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<H
     let event = store::get(&state.db, id).await?.ok_or_else(missing)?;
     let view = EventView::from(event);
     html(ShowPage {
-        chrome: Chrome::new(view.title.clone(), "events"),
+        chrome: chrome.titled(view.title.clone(), "events"),
         event: view,
     })
 }

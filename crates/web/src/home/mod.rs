@@ -45,7 +45,7 @@ struct StageLink {
     count: i64,
 }
 
-async fn page(State(state): State<AppState>) -> Result<Html<String>> {
+async fn page(chrome: Chrome, State(state): State<AppState>) -> Result<Html<String>> {
     let data = home::load(&state.db, state.clock.now()).await?;
     let total_projects = data.projects_by_stage.iter().map(|(_, n)| n).sum();
     let open_projects = data
@@ -71,7 +71,7 @@ async fn page(State(state): State<AppState>) -> Result<Html<String>> {
         })
         .collect();
     html(HomePage {
-        chrome: Chrome::new("What is happening", "home"),
+        chrome: chrome.titled("What is happening", "home"),
         events: data
             .upcoming_events
             .into_iter()

@@ -2,9 +2,12 @@
 //! and helpers that turn templates into responses.
 
 use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::response::Html;
 
-use crate::error::Result;
+use crate::auth::Viewer;
+use crate::error::Result as WebResult;
 
 pub const SERVICE_NAME: &str = "coproduce";
 
@@ -16,15 +19,53 @@ pub struct Chrome {
     pub section: &'static str,
     /// Set when the page shows an error summary, so the title says so first.
     pub has_errors: bool,
+    /// The signed-in person's name, for the header.
+    pub user: Option<String>,
+    /// The token every form on the page carries.
+    pub csrf: String,
+}
+
+/// Every page handler takes the chrome as an extractor, so the header always
+/// knows who is signed in and forms always carry their token.
+impl<S: Send + Sync> FromRequestParts<S> for Chrome {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let viewer = parts.extensions.get::<Viewer>();
+        Ok(Self {
+            title: String::new(),
+            section: "",
+            has_errors: false,
+            user: viewer
+                .and_then(|v| v.person.as_ref())
+                .map(|p| p.display_name.clone()),
+            csrf: viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
+        })
+    }
 }
 
 impl Chrome {
+    /// The chrome of a page shown without a request's context (error pages).
     pub fn new(title: impl Into<String>, section: &'static str) -> Self {
         Self {
             title: title.into(),
             section,
             has_errors: false,
+            user: None,
+            csrf: String::new(),
         }
+    }
+
+    /// Names the page and the header section it belongs to.
+    pub fn titled(mut self, title: impl Into<String>, section: &'static str) -> Self {
+        self.title = title.into();
+        self.section = section;
+        self
+    }
+
+    pub fn with_errors(mut self, has_errors: bool) -> Self {
+        self.has_errors = has_errors;
+        self
     }
 
     pub fn service(&self) -> &'static str {
@@ -57,6 +98,6 @@ impl NavLink {
 }
 
 /// Renders a page template into a response.
-pub fn html(page: impl Template) -> Result<Html<String>> {
+pub fn html(page: impl Template) -> WebResult<Html<String>> {
     Ok(Html(page.render()?))
 }

@@ -152,6 +152,7 @@ impl ListPage {
 }
 
 async fn list(
+    chrome: Chrome,
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
 ) -> Result<(axum::http::StatusCode, Html<String>)> {
@@ -170,8 +171,9 @@ async fn list(
     };
     let chosen_stage = query.stage.clone().unwrap_or_default();
     let chosen_ward = query.ward.clone().unwrap_or_default();
-    let mut chrome = Chrome::new("Projects", "projects");
-    chrome.has_errors = !errors.is_empty();
+    let chrome = chrome
+        .titled("Projects", "projects")
+        .with_errors(!errors.is_empty());
     let link = |after: Option<i64>| {
         let mut params: Vec<(&str, String)> = Vec::new();
         if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
@@ -225,7 +227,11 @@ struct ShowPage {
     project: ProjectView,
 }
 
-async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>> {
+async fn show(
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
     let missing = || {
         Error::NotFound("There is no project at this address. It may have been removed; search the projects list instead.".to_owned())
     };
@@ -233,7 +239,7 @@ async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<H
     let project = store::get(&state.db, id).await?.ok_or_else(missing)?;
     let view = ProjectView::from(project);
     html(ShowPage {
-        chrome: Chrome::new(view.title.clone(), "projects"),
+        chrome: chrome.titled(view.title.clone(), "projects"),
         project: view,
     })
 }

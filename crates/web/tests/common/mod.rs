@@ -1,0 +1,105 @@
+//! A real server on a free port, one per engine (SQLite, and PostgreSQL when
+//! COPRODUCE_TEST_POSTGRES_URL is set), each on its own fresh database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // test support; each test file uses a part
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use coproduce_core::clock::FixedClock;
+use coproduce_store::demo::{self, NoProgress, Scale};
+use coproduce_store::testing::{self, TestDb};
+use coproduce_store::Db;
+use coproduce_web::{Application, Settings};
+use reqwest::header;
+use reqwest::StatusCode;
+
+/// The instant the server treats as now.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap()
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub engine: &'static str,
+    _db: TestDb,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// One server per engine (SQLite, and PostgreSQL when configured), each
+    /// on its own fresh database.
+    pub async fn each(with_demo: bool) -> Vec<Self> {
+        let mut apps = Vec::new();
+        for t in testing::engines().await {
+            apps.push(Self::start(t, with_demo).await);
+        }
+        apps
+    }
+
+    pub async fn start(t: TestDb, with_demo: bool) -> Self {
+        let db = t.db.clone();
+        let now = now();
+        if with_demo {
+            demo::generate(&db, Scale::Small, 7, now, &NoProgress)
+                .await
+                .unwrap();
+        }
+        let settings = Settings {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            body_limit: 64 * 1024,
+            ..Settings::default()
+        };
+        let app = Application::build(&settings, db.clone(), Arc::new(FixedClock(now)))
+            .await
+            .unwrap();
+        let base = format!("http://{}", app.local_addr());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        Self {
+            base,
+            db,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            engine: t.engine,
+            _db: t,
+            stop: Some(tx),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_json(&self, path: &str) -> (StatusCode, String, serde_json::Value) {
+        let res = self.get(path).await;
+        let status = res.status();
+        let ct = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = res.text().await.unwrap();
+        let value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}"));
+        (status, ct, value)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
