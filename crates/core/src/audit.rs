@@ -307,22 +307,32 @@ impl fmt::Display for Broken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let seq = self.seq;
         write!(f, "the audit log is broken at entry {seq}: ")?;
-        match self.fault {
-            Fault::Altered => f.write_str("its contents were changed after it was written"),
-            Fault::Removed { through } if through == seq => {
+        let found = |f: &mut fmt::Formatter<'_>, through: i64| {
+            if seq <= 1 {
                 write!(
                     f,
-                    "it was removed (entry {} follows entry {})",
-                    seq + 1,
+                    " (the log starts at entry {})",
+                    through.saturating_add(1)
+                )
+            } else {
+                write!(
+                    f,
+                    " (entry {} follows entry {})",
+                    through.saturating_add(1),
                     seq - 1
                 )
             }
-            Fault::Removed { through } => write!(
-                f,
-                "entries {seq} to {through} were removed (entry {} follows entry {})",
-                through + 1,
-                seq - 1
-            ),
+        };
+        match self.fault {
+            Fault::Altered => f.write_str("its contents were changed after it was written"),
+            Fault::Removed { through } if through == seq => {
+                f.write_str("it was removed")?;
+                found(f, through)
+            }
+            Fault::Removed { through } => {
+                write!(f, "entries {seq} to {through} were removed")?;
+                found(f, through)
+            }
             Fault::Reordered => f.write_str(
                 "it does not follow the entry before it, so entries were moved or renumbered",
             ),
@@ -580,9 +590,9 @@ mod tests {
                 fault: Fault::Removed { through: 4 }
             }
         );
-        assert!(
-            broken.to_string().contains("entry 4: it was removed"),
-            "{broken}"
+        assert_eq!(
+            broken.to_string(),
+            "the audit log is broken at entry 4: it was removed (entry 5 follows entry 3)"
         );
         log.drain(3..5);
         let broken = verify(&log).unwrap_err();
@@ -594,7 +604,12 @@ mod tests {
         // The first entry counts too.
         let mut log = chain(3);
         log.remove(0);
-        assert_eq!(verify(&log).unwrap_err().seq, 1);
+        let broken = verify(&log).unwrap_err();
+        assert_eq!(broken.seq, 1);
+        assert_eq!(
+            broken.to_string(),
+            "the audit log is broken at entry 1: it was removed (the log starts at entry 2)"
+        );
     }
 
     #[test]

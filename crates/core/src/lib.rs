@@ -10,6 +10,7 @@ pub mod local_time;
 pub mod money;
 pub mod password;
 pub mod people;
+pub mod policy;
 pub mod projects;
 pub mod sessions;
 pub mod throttle;

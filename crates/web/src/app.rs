@@ -23,6 +23,7 @@ use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::policy::{self, Routes};
 use crate::{accounts, api, assets, auth, error, events, health, home, projects, security};
 
 /// What the server needs to know; the CLI builds it from flags, environment
@@ -195,19 +196,34 @@ pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
     api_router().split_for_parts().1
 }
 
-/// The site map: every public address, then the layers, outermost last.
-fn router(state: AppState, settings: &Settings) -> Router {
-    let (api_routes, doc) = api_router().split_for_parts();
-    let doc = Arc::new(doc);
-    Router::new()
+/// The page routes, each with its action.
+pub(crate) fn page_routes() -> Routes {
+    Routes::new()
         .merge(home::router())
         .merge(projects::router())
         .merge(events::router())
         .merge(accounts::router())
         .merge(health::router())
         .merge(assets::router())
+}
+
+/// Every route of the product with the action it performs, for the
+/// authorisation tests.
+pub fn route_rules() -> Vec<policy::Rule> {
+    policy::all_rules(&page_routes().into_parts().1)
+}
+
+/// The site map: every public address, then the layers, outermost last.
+fn router(state: AppState, settings: &Settings) -> Router {
+    let (api_routes, doc) = api_router().split_for_parts();
+    let doc = Arc::new(doc);
+    let (pages, page_rules) = page_routes().into_parts();
+    let table = policy::table(&policy::all_rules(&page_rules));
+    pages
         .merge(api_routes)
         .merge(api::doc_router(doc))
+        // Only matched routes pass through the policy; the fallback is a 404.
+        .route_layer(axum::middleware::from_fn_with_state(table, policy::enforce))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware))
         .with_state(state)

@@ -28,6 +28,8 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("sign in first")]
+    SignInFirst,
     #[error("what was sent is too large")]
     TooLarge,
     #[error("{0}")]
@@ -106,6 +108,7 @@ impl Error {
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::SignInFirst => StatusCode::UNAUTHORIZED,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -118,6 +121,7 @@ impl Error {
             Error::NotFound(m) | Error::Conflict(m) | Error::Forbidden(m) => {
                 Problem::new(status, m.clone())
             }
+            Error::SignInFirst => Problem::new(status, "Sign in first: this needs an account."),
             Error::TooLarge => Problem::new(
                 status,
                 "What was sent is too large. Send something smaller.",

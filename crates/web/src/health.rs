@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
 
+use coproduce_core::policy::Action;
+
+use crate::policy::Routes;
 use crate::AppState;
 
 #[derive(Serialize)]
@@ -19,8 +21,8 @@ struct Health {
     version: &'static str,
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz))
+pub fn router() -> Routes {
+    Routes::new().get("/healthz", Action::ReadPublic, healthz)
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {

@@ -14,11 +14,13 @@ mod events;
 mod health;
 mod home;
 mod layout;
+pub mod policy;
 mod projects;
 mod security;
 
-pub use app::{shutdown_signal, AppState, Application, BindError, Listener, Settings};
+pub use app::{route_rules, shutdown_signal, AppState, Application, BindError, Listener, Settings};
 pub use error::Error;
+pub use policy::{Rule, API_RULES};
 
 /// The OpenAPI document, for the CLI and tests that want it without a server.
 pub fn openapi_json() -> String {

@@ -142,7 +142,7 @@ async fn a_resident_signs_up_signs_out_and_signs_in_again() {
             .await
             .unwrap();
         assert_eq!(replay.status(), StatusCode::SEE_OTHER);
-        assert_eq!(location(&replay), "/sign-in?next=/account");
+        assert_eq!(location(&replay), "/sign-in?next=%2Faccount");
 
         b.get("/sign-in").await;
         let res = b

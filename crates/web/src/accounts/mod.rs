@@ -6,11 +6,11 @@ use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use coproduce_core::audit::Via;
 use coproduce_core::password::{self, NewPassword};
 use coproduce_core::people::{DisplayName, Email, Role};
+use coproduce_core::policy::Action;
 use coproduce_core::sessions::Lifetime;
 use coproduce_core::throttle::{self, Decision};
 use coproduce_core::Invalid;
@@ -22,14 +22,17 @@ use serde::Deserialize;
 use crate::auth::{self, Viewer};
 use crate::error::{Error, Result};
 use crate::layout::{html, Chrome};
+use crate::policy::Routes;
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sign-in", get(sign_in_page).post(sign_in))
-        .route("/sign-up", get(sign_up_page).post(sign_up))
-        .route("/sign-out", axum::routing::post(sign_out))
-        .route("/account", get(account))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/sign-in", Action::Authenticate, sign_in_page)
+        .post("/sign-in", Action::Authenticate, sign_in)
+        .get("/sign-up", Action::Authenticate, sign_up_page)
+        .post("/sign-up", Action::Authenticate, sign_up)
+        .post("/sign-out", Action::UseOwnAccount, sign_out)
+        .get("/account", Action::UseOwnAccount, account)
 }
 
 /// Where to go after signing in: only a path on this site, so a link cannot
@@ -338,12 +341,9 @@ struct AccountPage {
 }
 
 async fn account(chrome: Chrome, Extension(viewer): Extension<Viewer>) -> Result<Response> {
+    // The policy lets only signed-in people this far.
     let Some(person) = viewer.person else {
-        let mut res = Redirect::to("/sign-in?next=/account").into_response();
-        *res.status_mut() = StatusCode::SEE_OTHER;
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        return Ok(res);
+        return Err(Error::SignInFirst);
     };
     let role = match person.role {
         Role::Resident => "Resident",

@@ -4,11 +4,10 @@
 use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use coproduce_core::policy::Action;
 
 use crate::error::Error;
-use crate::AppState;
+use crate::policy::Routes;
 
 struct Asset {
     name: &'static str,
@@ -29,10 +28,10 @@ const ASSETS: &[Asset] = &[
     },
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/static/{name}", get(serve))
-        .route("/favicon.ico", get(favicon))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/static/{name}", Action::ReadPublic, serve)
+        .get("/favicon.ico", Action::ReadPublic, favicon)
 }
 
 async fn serve(Path(name): Path<String>) -> Result<Response, Error> {

@@ -5,21 +5,23 @@ mod api;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
-use axum::routing::get;
-use axum::Router;
 use coproduce_core::local_time;
+use coproduce_core::policy::Action;
 use coproduce_store::events::{self as store, Event};
 
 use crate::error::{Error, Result};
 use crate::layout::{html, Chrome};
+use crate::policy::Routes;
 use crate::AppState;
 
 pub use api::{api_router, EventOut};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/events", get(list))
-        .route("/events/{id}", get(show))
+pub fn router() -> Routes {
+    Routes::new().get("/events", Action::ReadPublic, list).get(
+        "/events/{id}",
+        Action::ReadPublic,
+        show,
+    )
 }
 
 /// An event as pages show it.

@@ -4,8 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use coproduce_store::home;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -17,10 +16,13 @@ use crate::error::Result;
 use crate::events::{EventOut, EventView};
 use crate::layout::{html, Chrome};
 use crate::projects::{ProjectOut, ProjectView};
+use coproduce_core::policy::Action;
+
+use crate::policy::Routes;
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(page))
+pub fn router() -> Routes {
+    Routes::new().get("/", Action::ReadPublic, page)
 }
 
 pub fn api_router() -> OpenApiRouter<AppState> {

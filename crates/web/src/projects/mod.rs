@@ -6,8 +6,7 @@ mod api;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
-use axum::routing::get;
-use axum::Router;
+use coproduce_core::policy::Action;
 use coproduce_core::projects::Stage;
 use coproduce_core::{local_time, Invalid};
 use coproduce_store::projects::{self as store, Filter, ProjectSummary};
@@ -16,16 +15,17 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::layout::{html, Chrome};
+use crate::policy::Routes;
 use crate::AppState;
 
 pub use api::{api_router, ProjectOut};
 
 pub const PAGE_SIZE: i64 = 20;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/projects", get(list))
-        .route("/projects/{id}", get(show))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/projects", Action::ReadPublic, list)
+        .get("/projects/{id}", Action::ReadPublic, show)
 }
 
 /// The list's query string, as typed into the address bar: every field is

@@ -1,0 +1,183 @@
+//! The one place that says who may do what. Every door (HTML pages, the JSON
+//! API, the command line) asks `may(actor, action, object)` and acts on the
+//! answer; nothing else in the product looks at roles.
+//!
+//! Actions are named for what a person does, not for the page that does it,
+//! so that a page and its API twin share one decision.
+
+use crate::people::Role;
+
+/// A person's part in one project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectRole {
+    Lead,
+    CoOwner,
+    Member,
+}
+
+/// A person's part in one fund holder (a community trust).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FundRole {
+    Treasurer,
+    Approver,
+}
+
+/// Who is acting, as far as the rules care.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    /// None for someone who has not signed in.
+    pub person: Option<i64>,
+    pub role: Option<Role>,
+    pub projects: Vec<(i64, ProjectRole)>,
+    pub fund_holders: Vec<(i64, FundRole)>,
+}
+
+impl Actor {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    pub fn person(id: i64, role: Role) -> Self {
+        Self {
+            person: Some(id),
+            role: Some(role),
+            ..Self::default()
+        }
+    }
+
+    fn is_signed_in(&self) -> bool {
+        self.person.is_some()
+    }
+
+    fn is_staff(&self) -> bool {
+        matches!(self.role, Some(Role::Officer | Role::Admin))
+    }
+}
+
+/// Everything a person can do in the product. Each route names one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read what the borough publishes: projects, events, the home page.
+    ReadPublic,
+    /// Use the sign-in and sign-up forms.
+    Authenticate,
+    /// See and manage one's own account, and sign out.
+    UseOwnAccount,
+    /// Read the audit log of an object.
+    ReadAuditLog,
+    /// See every account and change people's roles.
+    ManageUsers,
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::ReadPublic,
+        Action::Authenticate,
+        Action::UseOwnAccount,
+        Action::ReadAuditLog,
+        Action::ManageUsers,
+    ];
+}
+
+/// What an action is done to, when that matters to the decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    None,
+    Project(i64),
+    FundHolder(i64),
+    Person(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Not signed in, and signing in could change the answer.
+    SignInFirst,
+    /// Signed in, and the answer is no: the reason is shown to the person.
+    Deny(&'static str),
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+pub fn may(actor: &Actor, action: Action, _object: Object) -> Decision {
+    let signed_in = |allowed: bool, reason: &'static str| {
+        if !actor.is_signed_in() {
+            Decision::SignInFirst
+        } else if allowed {
+            Decision::Allow
+        } else {
+            Decision::Deny(reason)
+        }
+    };
+    match action {
+        Action::ReadPublic | Action::Authenticate => Decision::Allow,
+        Action::UseOwnAccount => signed_in(true, ""),
+        Action::ReadAuditLog => signed_in(
+            actor.is_staff(),
+            "Only council officers can read the audit log.",
+        ),
+        Action::ManageUsers => signed_in(
+            actor.role == Some(Role::Admin),
+            "Only administrators can see every account and change roles.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds() -> Vec<(&'static str, Actor)> {
+        vec![
+            ("anonymous", Actor::anonymous()),
+            ("resident", Actor::person(1, Role::Resident)),
+            ("officer", Actor::person(2, Role::Officer)),
+            ("admin", Actor::person(3, Role::Admin)),
+        ]
+    }
+
+    #[test]
+    fn the_matrix_reads_as_intended() {
+        use Decision::*;
+        let expected: &[(Action, [&str; 4])] = &[
+            (Action::ReadPublic, ["allow", "allow", "allow", "allow"]),
+            (Action::Authenticate, ["allow", "allow", "allow", "allow"]),
+            (
+                Action::UseOwnAccount,
+                ["sign in", "allow", "allow", "allow"],
+            ),
+            (Action::ReadAuditLog, ["sign in", "deny", "allow", "allow"]),
+            (Action::ManageUsers, ["sign in", "deny", "deny", "allow"]),
+        ];
+        for (action, row) in expected {
+            for ((name, actor), want) in kinds().iter().zip(row) {
+                let got = match may(actor, *action, Object::None) {
+                    Allow => "allow",
+                    SignInFirst => "sign in",
+                    Deny(_) => "deny",
+                };
+                assert_eq!(got, *want, "{name} {action:?}");
+            }
+        }
+        assert_eq!(
+            expected.len(),
+            Action::ALL.len(),
+            "every action is in the matrix"
+        );
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        for action in Action::ALL {
+            for (_, actor) in kinds() {
+                if let Decision::Deny(reason) = may(&actor, action, Object::None) {
+                    assert!(reason.len() > 10, "{action:?}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Where routes meet the policy. A page route can only be added through
+//! `Routes`, which makes it name its action; API routes name theirs in
+//! `API_RULES`, checked against the OpenAPI document by the tests. One
+//! middleware asks core's `may` before any handler runs, and refuses a route
+//! that has no rule at all, so a forgotten decision fails closed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::handler::Handler;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use axum::Router;
+use coproduce_core::policy::{self, Action, Actor, Decision, Object};
+
+use crate::auth::Viewer;
+use crate::error::Error;
+use crate::AppState;
+
+/// One route and the action it performs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub method: Method,
+    pub path: &'static str,
+    pub action: Action,
+}
+
+/// The JSON API's routes and their actions. Every path of the OpenAPI
+/// document must be here (a test checks).
+pub const API_RULES: &[(&str, Action)] = &[
+    ("/api/v1/home", Action::ReadPublic),
+    ("/api/v1/projects", Action::ReadPublic),
+    ("/api/v1/projects/{id}", Action::ReadPublic),
+    ("/api/v1/events", Action::ReadPublic),
+    ("/api/v1/events/{id}", Action::ReadPublic),
+    ("/api/v1/openapi.json", Action::ReadPublic),
+];
+
+/// A router that records the action of every route added to it.
+pub struct Routes {
+    router: Router<AppState>,
+    rules: Vec<Rule>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Routes {
+    pub fn new() -> Self {
+        Self {
+            router: Router::new(),
+            rules: Vec::new(),
+        }
+    }
+
+    pub fn get<H, T>(self, path: &'static str, action: Action, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, action, axum::routing::get(handler))
+    }
+
+    pub fn post<H, T>(self, path: &'static str, action: Action, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, action, axum::routing::post(handler))
+    }
+
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        action: Action,
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.rules.push(Rule {
+            method,
+            path,
+            action,
+        });
+        // Routes on one path with different methods merge into one.
+        self.router = self.router.route(path, route);
+        self
+    }
+
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.rules.extend(other.rules);
+        self
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<Rule>) {
+        (self.router, self.rules)
+    }
+}
+
+/// Every rule of the product: the page routes' and the API's.
+pub fn all_rules(page_rules: &[Rule]) -> Vec<Rule> {
+    let mut rules = page_rules.to_vec();
+    rules.extend(API_RULES.iter().map(|(path, action)| Rule {
+        method: Method::GET,
+        path,
+        action: *action,
+    }));
+    rules
+}
+
+pub type Table = Arc<HashMap<(Method, String), Action>>;
+
+pub fn table(rules: &[Rule]) -> Table {
+    Arc::new(
+        rules
+            .iter()
+            .map(|r| ((r.method.clone(), r.path.to_owned()), r.action))
+            .collect(),
+    )
+}
+
+pub fn actor(viewer: Option<&Viewer>) -> Actor {
+    match viewer.and_then(|v| v.person.as_ref()) {
+        Some(p) => Actor::person(p.id, p.role),
+        None => Actor::anonymous(),
+    }
+}
+
+pub async fn enforce(State(table): State<Table>, req: Request, next: Next) -> Response {
+    let Some(matched) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
+        // No route matched: the fallback answers 404.
+        return next.run(req).await;
+    };
+    // HEAD is answered by the GET handler, so it follows GET's rule.
+    let method = if req.method() == Method::HEAD {
+        Method::GET
+    } else {
+        req.method().clone()
+    };
+    let Some(action) = table.get(&(method.clone(), matched.clone())).copied() else {
+        if table.keys().any(|(_, path)| *path == matched) {
+            // A method this address does not serve: the router answers 405.
+            return next.run(req).await;
+        }
+        tracing::error!(path = %matched, method = %req.method(), "a route has no policy rule: refused");
+        return Error::Forbidden(
+            "This address has no access rule yet, so it is closed.".to_owned(),
+        )
+        .into_response();
+    };
+    let actor = actor(req.extensions().get::<Viewer>());
+    match policy::may(&actor, action, Object::None) {
+        Decision::Allow => next.run(req).await,
+        Decision::SignInFirst if matched.starts_with("/api/") => Error::SignInFirst.into_response(),
+        Decision::SignInFirst => {
+            let next_path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".to_owned());
+            let target = crate::projects::query_string("/sign-in", &[("next", next_path)]);
+            let mut res = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = HeaderValue::from_str(&target) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+            res
+        }
+        Decision::Deny(reason) => Error::Forbidden(reason.to_owned()).into_response(),
+    }
+}
+
+/// The stored form of a session token, for tests that start sessions
+/// directly in the database.
+pub fn hash_for_tests(token: &str) -> String {
+    crate::auth::hash_token(token)
+}

@@ -1,0 +1,175 @@
+//! The authorisation matrix: every route of the product, enumerated from the
+//! router itself, asked by every kind of actor, answers as core's policy says.
+//! A route added without a rule cannot be built (`Routes` demands an action),
+//! and an API path without a rule fails here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+use common::TestApp;
+use coproduce_core::audit::Via;
+use coproduce_core::people::{DisplayName, Email, Role};
+use coproduce_core::policy::{self, Actor, Decision, Object};
+use coproduce_store::accounts::{self, NewSession};
+use coproduce_store::people::{self, NewPerson};
+use reqwest::{header, Method, StatusCode};
+
+const ANON_CSRF: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+struct Kind {
+    name: &'static str,
+    role: Option<Role>,
+    person: Option<i64>,
+}
+
+async fn kinds(app: &TestApp) -> Vec<Kind> {
+    let mut kinds = vec![Kind {
+        name: "anonymous",
+        role: None,
+        person: None,
+    }];
+    for (name, role) in [
+        ("resident", Role::Resident),
+        ("officer", Role::Officer),
+        ("admin", Role::Admin),
+    ] {
+        let id = people::create(
+            &app.db,
+            &NewPerson {
+                email: &Email::parse(&format!("matrix-{name}@example.org")).unwrap(),
+                display_name: &DisplayName::parse(name).unwrap(),
+                role,
+                password_hash: None,
+                ward_id: None,
+            },
+            None,
+            Via::System,
+            common::now(),
+        )
+        .await
+        .unwrap();
+        kinds.push(Kind {
+            name,
+            role: Some(role),
+            person: Some(id),
+        });
+    }
+    kinds
+}
+
+/// A fresh session for the person: (cookie header, form token).
+async fn session_for(app: &TestApp, kind: &Kind, n: usize) -> (String, String) {
+    let Some(person) = kind.person else {
+        return (format!("coproduce_csrf={ANON_CSRF}"), ANON_CSRF.to_owned());
+    };
+    let token = format!("{:064x}", person as usize * 1_000_000 + n);
+    let csrf = format!("{:064x}", n + 7);
+    accounts::start_session(
+        &app.db,
+        &NewSession {
+            id_hash: &coproduce_web::policy::hash_for_tests(&token),
+            person_id: person,
+            csrf_token: &csrf,
+            expires_at: common::now() + chrono::Duration::hours(1),
+        },
+        None,
+        Via::Web,
+        common::now(),
+    )
+    .await
+    .unwrap();
+    (format!("coproduce_session={token}"), csrf)
+}
+
+#[tokio::test]
+async fn every_route_answers_every_actor_as_the_policy_says() {
+    for app in TestApp::each(true).await {
+        eprintln!("engine: {}", app.engine);
+        let (_, _, projects) = app.get_json("/api/v1/projects?limit=1").await;
+        let project = projects["items"][0]["id"].as_i64().unwrap().to_string();
+        let (_, _, events) = app.get_json("/api/v1/events").await;
+        let event = events[0]["id"].as_i64().unwrap().to_string();
+        let kinds = kinds(&app).await;
+        let rules = coproduce_web::route_rules();
+        assert!(rules.len() >= 15, "the router lists its routes: {rules:?}");
+
+        let mut n = 0;
+        for rule in &rules {
+            let path = match rule.path {
+                "/projects/{id}" | "/api/v1/projects/{id}" => rule.path.replace("{id}", &project),
+                "/events/{id}" | "/api/v1/events/{id}" => rule.path.replace("{id}", &event),
+                "/static/{name}" => "/static/coproduce.css".to_owned(),
+                p if p.contains('{') => {
+                    panic!("the matrix test does not know how to fill in {p}: teach it")
+                }
+                p => p.to_owned(),
+            };
+            for kind in &kinds {
+                n += 1;
+                let (cookie, csrf) = session_for(&app, kind, n).await;
+                let url = format!("{}{path}", app.base);
+                let req = if rule.method == Method::POST {
+                    app.client.post(&url).form(&[("csrf_token", csrf.as_str())])
+                } else {
+                    app.client.request(rule.method.clone(), &url)
+                };
+                let res = req.header(header::COOKIE, cookie).send().await.unwrap();
+                let status = res.status();
+                let location = res
+                    .headers()
+                    .get(header::LOCATION)
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default();
+                let actor = match (kind.person, kind.role) {
+                    (Some(id), Some(role)) => Actor::person(id, role),
+                    _ => Actor::anonymous(),
+                };
+                let expected = policy::may(&actor, rule.action, Object::None);
+                let what = format!(
+                    "{} {} as {}: {status} {location}",
+                    rule.method, path, kind.name
+                );
+                match expected {
+                    Decision::Allow => {
+                        assert!(
+                            status != StatusCode::UNAUTHORIZED
+                                && status != StatusCode::FORBIDDEN
+                                && !location.starts_with("/sign-in"),
+                            "{what}: expected to be allowed"
+                        );
+                        assert!(!status.is_server_error(), "{what}");
+                    }
+                    Decision::SignInFirst if path.starts_with("/api/") => {
+                        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+                    }
+                    Decision::SignInFirst => {
+                        assert_eq!(status, StatusCode::SEE_OTHER, "{what}");
+                        assert!(location.starts_with("/sign-in?next="), "{what}");
+                    }
+                    Decision::Deny(_) => assert_eq!(status, StatusCode::FORBIDDEN, "{what}"),
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_api_path_has_a_rule_and_every_rule_a_path() {
+    let app = TestApp::each(false).await.remove(0);
+    let (_, _, doc) = app.get_json("/api/v1/openapi.json").await;
+    let documented: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+    let ruled: Vec<&str> = coproduce_web::API_RULES.iter().map(|(p, _)| *p).collect();
+    for path in &documented {
+        assert!(
+            ruled.contains(&path.as_str()),
+            "{path} is in the API but has no rule in API_RULES"
+        );
+    }
+    for path in &ruled {
+        assert!(
+            documented.iter().any(|d| d == path) || *path == "/api/v1/openapi.json",
+            "{path} has a rule but is not in the API"
+        );
+    }
+}
