@@ -426,6 +426,7 @@ async function collectNavLinks(context, base) {
 
 const DEMO_EMAIL = 'resident@example.org';
 const DEMO_PASSWORD = 'demo-password-2026';
+const DEMO_ADMIN_EMAIL = 'admin@example.org';
 
 /** Signs in through the sign-in form and requires landing on /account. */
 async function signIn(context, base, email, password) {
@@ -477,14 +478,33 @@ async function browse(base) {
     for (const context of [strict, axeContext]) {
       await signIn(context, base, DEMO_EMAIL, DEMO_PASSWORD);
     }
-    for (const url of [`${base}/account`]) {
-      const started = Date.now();
-      const result = await checkPage(strict, url, false);
-      result.where = `${result.where} (signed in)`;
-      await checkAxe(axeContext, url, result);
-      result.ms = Date.now() - started;
-      results.push(result);
+    const visitSignedIn = async (urls, who) => {
+      for (const url of urls) {
+        const started = Date.now();
+        const result = await checkPage(strict, url, false);
+        result.where = `${result.where} (${who})`;
+        await checkAxe(axeContext, url, result);
+        result.ms = Date.now() - started;
+        results.push(result);
+      }
+    };
+    await visitSignedIn([`${base}/account`], 'resident');
+
+    // The administrators' area, as the demo administrator.
+    for (const context of [strict, axeContext]) {
+      await signIn(context, base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
     }
+    const adminUrls = [`${base}/admin/people`];
+    const listPage = await strict.newPage();
+    try {
+      await listPage.goto(`${base}/admin/people`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      const href = await listPage.$eval('main a[href^="/admin/people/"]', (a) => a.href).catch(() => null);
+      if (href) adminUrls.push(href);
+      else fail('/admin/people', 'the list of people links to no person');
+    } finally {
+      await listPage.close().catch(() => {});
+    }
+    await visitSignedIn(adminUrls, 'admin');
     return results;
   } finally {
     await browser.close().catch(() => {});

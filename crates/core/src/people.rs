@@ -182,3 +182,28 @@ mod tests {
         assert!(err.message.contains("'mayor' is not a role"));
     }
 }
+
+/// Whether a role change may go ahead: the borough must never be left
+/// without an administrator, or nobody could put that right.
+pub fn check_role_change(from: Role, to: Role, admins_now: i64) -> Result<(), Invalid> {
+    if from == Role::Admin && to != Role::Admin && admins_now <= 1 {
+        return Err(Invalid::new(
+            "role",
+            "This is the only administrator. Make someone else an administrator first",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod role_change_tests {
+    use super::*;
+
+    #[test]
+    fn the_last_administrator_stays() {
+        assert!(check_role_change(Role::Admin, Role::Officer, 1).is_err());
+        assert!(check_role_change(Role::Admin, Role::Officer, 2).is_ok());
+        assert!(check_role_change(Role::Resident, Role::Admin, 0).is_ok());
+        assert!(check_role_change(Role::Admin, Role::Admin, 1).is_ok());
+    }
+}

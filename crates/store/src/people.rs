@@ -103,3 +103,102 @@ pub async fn count(db: &Db) -> Result<i64> {
         .await?;
     Ok(row.try_get("n")?)
 }
+
+fn person_from_row(r: &sqlx::any::AnyRow) -> Result<Person> {
+    let role: String = r.try_get("role")?;
+    let created: String = r.try_get("created_at")?;
+    Ok(Person {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        role: Role::parse(&role)?,
+        created_at: time::decode(&created)?,
+    })
+}
+
+/// One page of people, newest first, optionally only those whose name or
+/// email contains `q`.
+pub async fn list(db: &Db, q: Option<&str>, after: Option<i64>, limit: i64) -> Result<crate::projects::Page<Person>> {
+    let limit = limit.clamp(1, 200);
+    let pattern = q
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| format!("%{}%", crate::projects::escape_like(&q.to_lowercase())));
+    let sql = "SELECT id, email, display_name, role, created_at FROM people
+         WHERE ($1 = '' OR lower(display_name) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\')
+           AND id < $2
+         ORDER BY id DESC LIMIT $3";
+    let query = sqlx::query(sql)
+        .bind(pattern.unwrap_or_default())
+        .bind(after.unwrap_or(i64::MAX))
+        .bind(limit + 1);
+    let mut items = db.fetch_all(query, person_from_row).await?;
+    let next_after = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|p| p.id)
+    } else {
+        None
+    };
+    Ok(crate::projects::Page { items, next_after })
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Person>> {
+    let row = sqlx::query("SELECT id, email, display_name, role, created_at FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(person_from_row).transpose()
+}
+
+/// Changes a person's role and records it, in one transaction. The count of
+/// administrators is read under the write lock, so two administrators
+/// demoting each other at once cannot leave none.
+pub async fn change_role(
+    db: &Db,
+    person_id: i64,
+    to: Role,
+    actor: Option<i64>,
+    via: Via,
+    now: DateTime<Utc>,
+) -> Result<Person> {
+    let mut tx = db.begin_write().await?;
+    if db.backend() == crate::Backend::Postgres {
+        // Serialise role changes, as SQLite's write lock already does.
+        sqlx::query("SELECT id FROM people WHERE role = 'admin' FOR UPDATE")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let row = sqlx::query("SELECT id, email, display_name, role, created_at FROM people WHERE id = $1")
+        .bind(person_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let mut person = match row {
+        Some(r) => person_from_row(&r)?,
+        None => return Err(StoreError::NotFound),
+    };
+    let admins: i64 = sqlx::query("SELECT count(*) AS n FROM people WHERE role = 'admin'")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    coproduce_core::people::check_role_change(person.role, to, admins)?;
+    if person.role == to {
+        return Ok(person);
+    }
+    sqlx::query("UPDATE people SET role = $1 WHERE id = $2")
+        .bind(to.as_str())
+        .bind(person_id)
+        .execute(&mut *tx)
+        .await?;
+    let entry = NewEntry {
+        actor,
+        via,
+        action: "person.role_change",
+        object_type: "person",
+        object_id: person_id.to_string(),
+        summary: serde_json::json!({ "from": person.role.as_str(), "to": to.as_str() }),
+    };
+    audit::append(&mut tx, db.backend(), &entry, now).await?;
+    tx.commit().await?;
+    person.role = to;
+    Ok(person)
+}

@@ -139,7 +139,7 @@ enum Bind {
 }
 
 /// Makes `%` and `_` in a search literal match themselves.
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -24,7 +24,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::policy::{self, Routes};
-use crate::{accounts, api, assets, auth, error, events, health, home, projects, security};
+use crate::{accounts, admin, api, assets, auth, error, events, health, home, projects, security};
 
 /// What the server needs to know; the CLI builds it from flags, environment
 /// and `coproduce.toml`.
@@ -203,6 +203,7 @@ pub(crate) fn page_routes() -> Routes {
         .merge(projects::router())
         .merge(events::router())
         .merge(accounts::router())
+        .merge(admin::router())
         .merge(health::router())
         .merge(assets::router())
 }

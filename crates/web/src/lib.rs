@@ -3,6 +3,7 @@
 //! Handlers are thin: they parse input, call core and store, and render.
 
 mod accounts;
+mod admin;
 mod api;
 mod app;
 mod assets;

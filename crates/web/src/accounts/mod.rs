@@ -97,13 +97,10 @@ async fn sign_in(
     let next = safe_next(form.next.as_deref());
     let again = |errors: Vec<Invalid>| -> Result<Response> {
         let page = SignInPage {
-            chrome: Chrome {
-                title: "Sign in".to_owned(),
-                section: "account",
-                has_errors: true,
-                user: chrome.user.clone(),
-                csrf: chrome.csrf.clone(),
-            },
+            chrome: chrome
+                .clone()
+                .titled("Sign in", "account")
+                .with_errors(true),
             errors,
             email: form.email.trim().to_owned(),
             next: next.clone(),
@@ -257,13 +254,10 @@ async fn sign_up(
 ) -> Result<Response> {
     let again = |errors: Vec<Invalid>| -> Result<Response> {
         let page = SignUpPage {
-            chrome: Chrome {
-                title: "Create an account".to_owned(),
-                section: "account",
-                has_errors: true,
-                user: chrome.user.clone(),
-                csrf: chrome.csrf.clone(),
-            },
+            chrome: chrome
+                .clone()
+                .titled("Create an account", "account")
+                .with_errors(true),
             errors,
             name: form.name.trim().to_owned(),
             email: form.email.trim().to_owned(),

@@ -6,12 +6,15 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Html;
 
+use coproduce_core::policy::{self, Action, Object};
+
 use crate::auth::Viewer;
 use crate::error::Result as WebResult;
 
 pub const SERVICE_NAME: &str = "coproduce";
 
 /// The frame around a page's content.
+#[derive(Clone)]
 pub struct Chrome {
     /// The page's own title; the browser tab shows it before the service name.
     pub title: String,
@@ -23,6 +26,8 @@ pub struct Chrome {
     pub user: Option<String>,
     /// The token every form on the page carries.
     pub csrf: String,
+    /// Whether the header links to the administrators' area.
+    pub show_admin: bool,
 }
 
 /// Every page handler takes the chrome as an extractor, so the header always
@@ -40,6 +45,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Chrome {
                 .and_then(|v| v.person.as_ref())
                 .map(|p| p.display_name.clone()),
             csrf: viewer.map(|v| v.csrf.clone()).unwrap_or_default(),
+            show_admin: policy::may(
+                &crate::policy::actor(viewer),
+                Action::ManageUsers,
+                Object::None,
+            )
+            .is_allowed(),
         })
     }
 }
@@ -53,6 +64,7 @@ impl Chrome {
             has_errors: false,
             user: None,
             csrf: String::new(),
+            show_admin: false,
         }
     }
 
