@@ -14,5 +14,6 @@ pub mod policy;
 pub mod projects;
 pub mod sessions;
 pub mod throttle;
+pub mod tokens;
 
 pub use invalid::Invalid;

@@ -6,6 +6,7 @@
 //! so that a page and its API twin share one decision.
 
 use crate::people::Role;
+use crate::tokens::Scope;
 
 /// A person's part in one project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,8 @@ pub struct Actor {
     pub role: Option<Role>,
     pub projects: Vec<(i64, ProjectRole)>,
     pub fund_holders: Vec<(i64, FundRole)>,
+    /// Set when the request came with an API token: what the token allows.
+    pub token_scope: Option<Scope>,
 }
 
 impl Actor {
@@ -70,6 +73,14 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether doing it changes something: a read-only token may not.
+    pub fn changes_state(self) -> bool {
+        match self {
+            Action::ReadPublic | Action::ReadAuditLog => false,
+            Action::Authenticate | Action::UseOwnAccount | Action::ManageUsers => true,
+        }
+    }
+
     pub const ALL: [Action; 5] = [
         Action::ReadPublic,
         Action::Authenticate,
@@ -113,6 +124,11 @@ pub fn may(actor: &Actor, action: Action, _object: Object) -> Decision {
             Decision::Deny(reason)
         }
     };
+    if actor.token_scope == Some(Scope::Read) && action.changes_state() {
+        return Decision::Deny(
+            "This API token may only read: create a read-and-change token to make changes.",
+        );
+    }
     match action {
         Action::ReadPublic | Action::Authenticate => Decision::Allow,
         Action::UseOwnAccount => signed_in(true, ""),
@@ -167,6 +183,25 @@ mod tests {
             expected.len(),
             Action::ALL.len(),
             "every action is in the matrix"
+        );
+    }
+
+    #[test]
+    fn a_read_token_never_changes_anything() {
+        let mut admin = Actor::person(3, Role::Admin);
+        admin.token_scope = Some(Scope::Read);
+        assert_eq!(
+            may(&admin, Action::ReadAuditLog, Object::None),
+            Decision::Allow
+        );
+        assert!(matches!(
+            may(&admin, Action::ManageUsers, Object::None),
+            Decision::Deny(_)
+        ));
+        admin.token_scope = Some(Scope::Write);
+        assert_eq!(
+            may(&admin, Action::ManageUsers, Object::None),
+            Decision::Allow
         );
     }
 

@@ -18,6 +18,7 @@ pub mod projects;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+pub mod tokens;
 pub mod wards;
 
 pub use db::{Backend, Db, DbUrl};

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_foundation"),
     migration!(2, "0002_audit"),
     migration!(3, "0003_accounts"),
+    migration!(4, "0004_api_tokens"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

@@ -104,7 +104,7 @@ pub async fn count(db: &Db) -> Result<i64> {
     Ok(row.try_get("n")?)
 }
 
-fn person_from_row(r: &sqlx::any::AnyRow) -> Result<Person> {
+pub(crate) fn person_from_row(r: &sqlx::any::AnyRow) -> Result<Person> {
     let role: String = r.try_get("role")?;
     let created: String = r.try_get("created_at")?;
     Ok(Person {
@@ -118,7 +118,12 @@ fn person_from_row(r: &sqlx::any::AnyRow) -> Result<Person> {
 
 /// One page of people, newest first, optionally only those whose name or
 /// email contains `q`.
-pub async fn list(db: &Db, q: Option<&str>, after: Option<i64>, limit: i64) -> Result<crate::projects::Page<Person>> {
+pub async fn list(
+    db: &Db,
+    q: Option<&str>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<crate::projects::Page<Person>> {
     let limit = limit.clamp(1, 200);
     let pattern = q
         .map(str::trim)
@@ -143,10 +148,11 @@ pub async fn list(db: &Db, q: Option<&str>, after: Option<i64>, limit: i64) -> R
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Person>> {
-    let row = sqlx::query("SELECT id, email, display_name, role, created_at FROM people WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT id, email, display_name, role, created_at FROM people WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
     row.as_ref().map(person_from_row).transpose()
 }
 
@@ -168,10 +174,11 @@ pub async fn change_role(
             .execute(&mut *tx)
             .await?;
     }
-    let row = sqlx::query("SELECT id, email, display_name, role, created_at FROM people WHERE id = $1")
-        .bind(person_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, email, display_name, role, created_at FROM people WHERE id = $1")
+            .bind(person_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let mut person = match row {
         Some(r) => person_from_row(&r)?,
         None => return Err(StoreError::NotFound),

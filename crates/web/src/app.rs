@@ -24,7 +24,9 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::policy::{self, Routes};
-use crate::{accounts, admin, api, assets, auth, error, events, health, home, projects, security};
+use crate::{
+    accounts, admin, api, assets, auth, error, events, health, home, projects, security, tokens,
+};
 
 /// What the server needs to know; the CLI builds it from flags, environment
 /// and `coproduce.toml`.
@@ -204,6 +206,7 @@ pub(crate) fn page_routes() -> Routes {
         .merge(events::router())
         .merge(accounts::router())
         .merge(admin::router())
+        .merge(tokens::router())
         .merge(health::router())
         .merge(assets::router())
 }

@@ -30,6 +30,8 @@ pub enum Error {
     Forbidden(String),
     #[error("sign in first")]
     SignInFirst,
+    #[error("the API token is not valid")]
+    BadToken,
     #[error("what was sent is too large")]
     TooLarge,
     #[error("{0}")]
@@ -108,7 +110,7 @@ impl Error {
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::SignInFirst => StatusCode::UNAUTHORIZED,
+            Error::SignInFirst | Error::BadToken => StatusCode::UNAUTHORIZED,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -122,6 +124,10 @@ impl Error {
                 Problem::new(status, m.clone())
             }
             Error::SignInFirst => Problem::new(status, "Sign in first: this needs an account."),
+            Error::BadToken => Problem::new(
+                status,
+                "This API token is not valid: it may have been revoked or mistyped. Create a new one at /account/tokens.",
+            ),
             Error::TooLarge => Problem::new(
                 status,
                 "What was sent is too large. Send something smaller.",

@@ -18,6 +18,7 @@ mod layout;
 pub mod policy;
 mod projects;
 mod security;
+mod tokens;
 
 pub use app::{route_rules, shutdown_signal, AppState, Application, BindError, Listener, Settings};
 pub use error::Error;

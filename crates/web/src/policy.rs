@@ -126,8 +126,14 @@ pub fn table(rules: &[Rule]) -> Table {
 }
 
 pub fn actor(viewer: Option<&Viewer>) -> Actor {
-    match viewer.and_then(|v| v.person.as_ref()) {
-        Some(p) => Actor::person(p.id, p.role),
+    let Some(viewer) = viewer else {
+        return Actor::anonymous();
+    };
+    match &viewer.person {
+        Some(p) => Actor {
+            token_scope: viewer.token_scope,
+            ..Actor::person(p.id, p.role)
+        },
         None => Actor::anonymous(),
     }
 }

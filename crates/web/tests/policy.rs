@@ -104,6 +104,8 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                 "/admin/people/{id}" | "/admin/people/{id}/role" => {
                     rule.path.replace("{id}", &someone)
                 }
+                // Nobody's token: owners get 404, the policy's answer comes first.
+                "/account/tokens/{id}/revoke" => rule.path.replace("{id}", "999999"),
                 p if p.contains('{') => {
                     panic!("the matrix test does not know how to fill in {p}: teach it")
                 }

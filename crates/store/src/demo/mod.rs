@@ -158,8 +158,8 @@ pub struct DemoSummary {
 /// and on PostgreSQL their id sequences are moved past the demo's ids.
 const TABLES: &[&str] = &["events", "projects", "people", "wards"];
 
-/// Tables the demo does not fill but which point at its people: their rows
-/// belong to the demo's accounts, so they go with them.
+/// Tables the demo does not fill whose rows belong to its accounts without a
+/// foreign key to say so (tables with one go by cascade on both engines).
 const DEPENDENT_TABLES: &[&str] = &["sessions", "sign_in_attempts"];
 
 /// Every row of the demo, planned before anything is written.
@@ -211,11 +211,13 @@ pub async fn generate(
         return Err(refusal());
     }
     match db.backend() {
-        // TRUNCATE is quick where DELETE checks every foreign key row by row,
-        // and it refuses if a table outside TABLES still points at one inside.
+        // TRUNCATE is quick where DELETE checks every foreign key row by row.
+        // CASCADE takes along whatever belongs to the demo's people (sessions,
+        // tokens and the like, as later capabilities add them): the database
+        // is known to hold only demo data by now.
         Backend::Postgres => {
             let all: Vec<&str> = DEPENDENT_TABLES.iter().chain(TABLES).copied().collect();
-            sqlx::query(&format!("TRUNCATE TABLE {}", all.join(", ")))
+            sqlx::query(&format!("TRUNCATE TABLE {} CASCADE", all.join(", ")))
                 .execute(&mut *conn)
                 .await?;
         }

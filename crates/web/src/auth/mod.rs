@@ -8,8 +8,10 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use coproduce_core::sessions::Lifetime;
+use coproduce_core::tokens::{self, Scope};
 use coproduce_store::accounts;
 use coproduce_store::people::Person;
+use coproduce_store::tokens as store_tokens;
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
@@ -31,6 +33,8 @@ pub struct Viewer {
     pub csrf: String,
     /// Whether cookies must be marked `Secure` (served over HTTPS).
     pub secure: bool,
+    /// Set when an API request came with a token: what the token allows.
+    pub token_scope: Option<Scope>,
 }
 
 /// 32 random bytes, hex-encoded: for session ids and CSRF tokens.
@@ -62,6 +66,15 @@ fn same(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
+}
+
+/// The secret of an `Authorization: Bearer ...` header.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| secret.trim().to_owned())
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -114,8 +127,40 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         session: None,
         csrf: String::new(),
         secure,
+        token_scope: None,
     };
     let mut clear_session_cookie = false;
+
+    // The API: a bearer token, when one is given, decides who is asking.
+    // A token that is not valid is refused rather than treated as no one,
+    // so a script with a revoked token fails loudly.
+    if req.uri().path().starts_with("/api/") {
+        if let Some(secret) = bearer(req.headers()) {
+            let found = if tokens::looks_like_token(&secret) {
+                match store_tokens::authenticate(&state.db, &hash_token(&secret)).await {
+                    Ok(found) => found,
+                    Err(e) => return Error::from(e).into_response(),
+                }
+            } else {
+                None
+            };
+            let Some(found) = found else {
+                return Error::BadToken.into_response();
+            };
+            let stale = found
+                .last_used_at
+                .is_none_or(|t| lifetime.should_touch(t, now));
+            if stale {
+                if let Err(e) = store_tokens::touch(&state.db, found.token_id, now).await {
+                    tracing::warn!(error = %e, "could not record a token's use");
+                }
+            }
+            viewer.person = Some(found.person);
+            viewer.token_scope = Some(found.scope);
+            req.extensions_mut().insert(viewer);
+            return next.run(req).await;
+        }
+    }
 
     if let Some(token) = cookie(req.headers(), SESSION_COOKIE) {
         let hash = hash_token(&token);
