@@ -488,7 +488,10 @@ async function browse(base) {
         results.push(result);
       }
     };
-    await visitSignedIn([`${base}/account`], 'resident');
+    await visitSignedIn(
+      ['/account', '/account/privacy', '/account/tokens', '/account/erase', '/people/1'].map((p) => `${base}${p}`),
+      'resident',
+    );
 
     // The administrators' area, as the demo administrator.
     for (const context of [strict, axeContext]) {

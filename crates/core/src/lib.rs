@@ -11,6 +11,7 @@ pub mod money;
 pub mod password;
 pub mod people;
 pub mod policy;
+pub mod privacy;
 pub mod projects;
 pub mod sessions;
 pub mod throttle;

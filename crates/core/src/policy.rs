@@ -6,6 +6,7 @@
 //! so that a page and its API twin share one decision.
 
 use crate::people::Role;
+use crate::privacy::Relation;
 use crate::tokens::Scope;
 
 /// A person's part in one project.
@@ -114,6 +115,17 @@ impl Decision {
     }
 }
 
+/// How the actor stands to a person whose profile they look at, for the
+/// privacy rules. Teammates are people who share a project; until project
+/// memberships exist nobody is anyone's teammate.
+pub fn relation_to(actor: &Actor, person_id: i64) -> Relation {
+    Relation {
+        is_self: actor.person == Some(person_id),
+        is_officer: actor.is_staff() && actor.token_scope.is_none(),
+        is_teammate: false,
+    }
+}
+
 pub fn may(actor: &Actor, action: Action, _object: Object) -> Decision {
     let signed_in = |allowed: bool, reason: &'static str| {
         if !actor.is_signed_in() {
@@ -202,6 +214,20 @@ mod tests {
         assert_eq!(
             may(&admin, Action::ManageUsers, Object::None),
             Decision::Allow
+        );
+    }
+
+    #[test]
+    fn officers_see_as_officers_but_not_through_tokens() {
+        let officer = Actor::person(2, Role::Officer);
+        assert!(relation_to(&officer, 9).is_officer);
+        assert!(relation_to(&officer, 2).is_self);
+        assert!(!relation_to(&Actor::person(1, Role::Resident), 9).is_officer);
+        let mut scripted = officer.clone();
+        scripted.token_scope = Some(Scope::Read);
+        assert!(
+            !relation_to(&scripted, 9).is_officer,
+            "a script sees what the public sees"
         );
     }
 

@@ -138,6 +138,15 @@ pub async fn for_object(
     db.fetch_all(query, entry_from_row).await
 }
 
+/// The newest `limit` entries made by one person, newest first: part of
+/// what a subject access request returns.
+pub async fn by_actor(db: &Db, person_id: i64, limit: i64) -> Result<Vec<Entry>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM audit_log WHERE actor_id = $1 ORDER BY seq DESC LIMIT $2");
+    let query = sqlx::query(&sql).bind(person_id).bind(limit.max(0));
+    db.fetch_all(query, entry_from_row).await
+}
+
 /// How many entries the log holds.
 pub async fn count(db: &Db) -> Result<i64> {
     let row = sqlx::query("SELECT count(*) AS n FROM audit_log")

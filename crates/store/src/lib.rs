@@ -14,6 +14,7 @@ pub mod home;
 pub mod meta;
 pub mod migrate;
 pub mod people;
+pub mod privacy;
 pub mod projects;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_audit"),
     migration!(3, "0003_accounts"),
     migration!(4, "0004_api_tokens"),
+    migration!(5, "0005_privacy"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

@@ -16,6 +16,7 @@ mod health;
 mod home;
 mod layout;
 pub mod policy;
+mod privacy;
 mod projects;
 mod security;
 mod tokens;

@@ -101,7 +101,7 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                 "/projects/{id}" | "/api/v1/projects/{id}" => rule.path.replace("{id}", &project),
                 "/events/{id}" | "/api/v1/events/{id}" => rule.path.replace("{id}", &event),
                 "/static/{name}" => "/static/coproduce.css".to_owned(),
-                "/admin/people/{id}" | "/admin/people/{id}/role" => {
+                "/admin/people/{id}" | "/admin/people/{id}/role" | "/people/{id}" => {
                     rule.path.replace("{id}", &someone)
                 }
                 // Nobody's token: owners get 404, the policy's answer comes first.
