@@ -497,7 +497,7 @@ async function browse(base) {
     for (const context of [strict, axeContext]) {
       await signIn(context, base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
     }
-    const adminUrls = [`${base}/admin/people`];
+    const adminUrls = [`${base}/admin/people`, `${base}/invitations`];
     const listPage = await strict.newPage();
     try {
       await listPage.goto(`${base}/admin/people`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });

@@ -17,11 +17,80 @@ pub enum ProjectRole {
     Member,
 }
 
+impl ProjectRole {
+    pub const ALL: [ProjectRole; 3] =
+        [ProjectRole::Lead, ProjectRole::CoOwner, ProjectRole::Member];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectRole::Lead => "lead",
+            ProjectRole::CoOwner => "co_owner",
+            ProjectRole::Member => "member",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProjectRole::Lead => "Lead",
+            ProjectRole::CoOwner => "Co-owner",
+            ProjectRole::Member => "Member",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, crate::Invalid> {
+        ProjectRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == input.trim())
+            .ok_or_else(|| {
+                crate::Invalid::new(
+                    "project_role",
+                    format!(
+                        "'{}' is not a project role: choose lead, co_owner or member",
+                        input.trim()
+                    ),
+                )
+            })
+    }
+}
+
 /// A person's part in one fund holder (a community trust).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FundRole {
     Treasurer,
     Approver,
+}
+
+impl FundRole {
+    pub const ALL: [FundRole; 2] = [FundRole::Treasurer, FundRole::Approver];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FundRole::Treasurer => "treasurer",
+            FundRole::Approver => "approver",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FundRole::Treasurer => "Treasurer",
+            FundRole::Approver => "Approver",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, crate::Invalid> {
+        FundRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == input.trim())
+            .ok_or_else(|| {
+                crate::Invalid::new(
+                    "fund_role",
+                    format!(
+                        "'{}' is not a fund holder role: choose treasurer or approver",
+                        input.trim()
+                    ),
+                )
+            })
+    }
 }
 
 /// Who is acting, as far as the rules care.
@@ -71,6 +140,8 @@ pub enum Action {
     ReadAuditLog,
     /// See every account and change people's roles.
     ManageUsers,
+    /// Invite someone in with a role (a trust's treasurer, a group's organiser).
+    InvitePeople,
 }
 
 impl Action {
@@ -78,16 +149,20 @@ impl Action {
     pub fn changes_state(self) -> bool {
         match self {
             Action::ReadPublic | Action::ReadAuditLog => false,
-            Action::Authenticate | Action::UseOwnAccount | Action::ManageUsers => true,
+            Action::Authenticate
+            | Action::UseOwnAccount
+            | Action::ManageUsers
+            | Action::InvitePeople => true,
         }
     }
 
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
         Action::ReadAuditLog,
         Action::ManageUsers,
+        Action::InvitePeople,
     ];
 }
 
@@ -112,6 +187,23 @@ pub enum Decision {
 impl Decision {
     pub fn is_allowed(self) -> bool {
         self == Decision::Allow
+    }
+}
+
+/// Whether the actor may hand out `role` in an invitation: officers bring in
+/// residents and fellow officers; only administrators make administrators.
+pub fn may_grant(actor: &Actor, role: Role) -> Result<(), crate::Invalid> {
+    let allowed = match role {
+        Role::Resident | Role::Officer => actor.is_staff(),
+        Role::Admin => actor.role == Some(Role::Admin),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(crate::Invalid::new(
+            "role",
+            "Only an administrator can invite someone as an administrator",
+        ))
     }
 }
 
@@ -152,6 +244,10 @@ pub fn may(actor: &Actor, action: Action, _object: Object) -> Decision {
             actor.role == Some(Role::Admin),
             "Only administrators can see every account and change roles.",
         ),
+        Action::InvitePeople => signed_in(
+            actor.is_staff(),
+            "Only council officers can invite people in.",
+        ),
     }
 }
 
@@ -180,6 +276,7 @@ mod tests {
             ),
             (Action::ReadAuditLog, ["sign in", "deny", "allow", "allow"]),
             (Action::ManageUsers, ["sign in", "deny", "deny", "allow"]),
+            (Action::InvitePeople, ["sign in", "deny", "allow", "allow"]),
         ];
         for (action, row) in expected {
             for ((name, actor), want) in kinds().iter().zip(row) {
@@ -229,6 +326,20 @@ mod tests {
             !relation_to(&scripted, 9).is_officer,
             "a script sees what the public sees"
         );
+    }
+
+    #[test]
+    fn only_administrators_make_administrators() {
+        let officer = Actor::person(2, Role::Officer);
+        assert!(may_grant(&officer, Role::Officer).is_ok());
+        assert!(may_grant(&officer, Role::Admin).is_err());
+        assert!(may_grant(&Actor::person(3, Role::Admin), Role::Admin).is_ok());
+        assert!(may_grant(&Actor::person(1, Role::Resident), Role::Resident).is_err());
+        assert_eq!(
+            ProjectRole::parse("co_owner").unwrap(),
+            ProjectRole::CoOwner
+        );
+        assert!(FundRole::parse("boss").is_err());
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod home;
+pub mod invitations;
+pub mod memberships;
 pub mod meta;
 pub mod migrate;
 pub mod people;

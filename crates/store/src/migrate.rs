@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_accounts"),
     migration!(4, "0004_api_tokens"),
     migration!(5, "0005_privacy"),
+    migration!(6, "0006_memberships"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

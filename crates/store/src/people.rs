@@ -36,6 +36,21 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let mut tx = db.begin_write().await?;
+    let id = create_in(&mut tx, db.backend(), new, actor, via, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The same, inside a transaction the caller owns (accepting an invitation
+/// creates the account and its memberships together).
+pub(crate) async fn create_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    new: &NewPerson<'_>,
+    actor: Option<i64>,
+    via: Via,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO people (email, display_name, role, password_hash, ward_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -46,7 +61,7 @@ pub async fn create(
     .bind(new.password_hash)
     .bind(new.ward_id)
     .bind(time::encode(now))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
         StoreError::from_write(
@@ -59,8 +74,8 @@ pub async fn create(
     })?;
     let id: i64 = row.try_get("id")?;
     audit::append(
-        &mut tx,
-        db.backend(),
+        tx,
+        backend,
         &NewEntry {
             actor,
             via,
@@ -72,7 +87,6 @@ pub async fn create(
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

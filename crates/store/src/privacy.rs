@@ -328,10 +328,18 @@ pub async fn erase(
     ] {
         sqlx::query(sql).bind(person_id).execute(&mut *tx).await?;
     }
-    sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1")
-        .bind(&p.person.email)
-        .execute(&mut *tx)
-        .await?;
+    for sql in [
+        "DELETE FROM sign_in_attempts WHERE email = $1",
+        // Invitations still waiting for this address hold it; used ones keep
+        // only the id of who accepted.
+        "DELETE FROM invitations WHERE email = $1 AND accepted_at IS NULL",
+        "UPDATE invitations SET email = '' WHERE email = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(&p.person.email)
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query(
         "UPDATE people SET email = $1, display_name = $2, password_hash = NULL, phone = NULL, bio = '',
                 ward_id = NULL, erased_at = $3

@@ -25,8 +25,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::policy::{self, Routes};
 use crate::{
-    accounts, admin, api, assets, auth, error, events, health, home, privacy, projects, security,
-    tokens,
+    accounts, admin, api, assets, auth, error, events, health, home, invitations, privacy,
+    projects, security, tokens,
 };
 
 /// What the server needs to know; the CLI builds it from flags, environment
@@ -209,6 +209,7 @@ pub(crate) fn page_routes() -> Routes {
         .merge(admin::router())
         .merge(tokens::router())
         .merge(privacy::router())
+        .merge(invitations::router())
         .merge(health::router())
         .merge(assets::router())
 }

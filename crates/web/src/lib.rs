@@ -14,6 +14,7 @@ mod errors;
 mod events;
 mod health;
 mod home;
+mod invitations;
 mod layout;
 pub mod policy;
 mod privacy;

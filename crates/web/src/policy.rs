@@ -132,6 +132,8 @@ pub fn actor(viewer: Option<&Viewer>) -> Actor {
     match &viewer.person {
         Some(p) => Actor {
             token_scope: viewer.token_scope,
+            projects: viewer.projects.clone(),
+            fund_holders: viewer.fund_holders.clone(),
             ..Actor::person(p.id, p.role)
         },
         None => Actor::anonymous(),

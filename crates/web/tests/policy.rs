@@ -10,8 +10,9 @@ mod common;
 use common::TestApp;
 use coproduce_core::audit::Via;
 use coproduce_core::people::{DisplayName, Email, Role};
-use coproduce_core::policy::{self, Actor, Decision, Object};
+use coproduce_core::policy::{self, Actor, Decision, FundRole, Object, ProjectRole};
 use coproduce_store::accounts::{self, NewSession};
+use coproduce_store::memberships;
 use coproduce_store::people::{self, NewPerson};
 use reqwest::{header, Method, StatusCode};
 
@@ -23,35 +24,85 @@ struct Kind {
     person: Option<i64>,
 }
 
-async fn kinds(app: &TestApp) -> Vec<Kind> {
+async fn add_person(app: &TestApp, name: &str, role: Role) -> i64 {
+    people::create(
+        &app.db,
+        &NewPerson {
+            email: &Email::parse(&format!("matrix-{name}@example.org")).unwrap(),
+            display_name: &DisplayName::parse(name).unwrap(),
+            role,
+            password_hash: None,
+            ward_id: None,
+        },
+        None,
+        Via::System,
+        common::now(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Every kind of actor the issue names: by global role, and by their part
+/// in a project or a fund holder (this one, or another one).
+async fn kinds(app: &TestApp, project: i64, other_project: i64) -> Vec<Kind> {
     let mut kinds = vec![Kind {
         name: "anonymous",
         role: None,
         person: None,
     }];
+    let now = common::now();
+    let trust =
+        memberships::create_fund_holder(&app.db, "Matrix Community Trust", None, Via::System, now)
+            .await
+            .unwrap();
+    let other_trust =
+        memberships::create_fund_holder(&app.db, "Another Trust", None, Via::System, now)
+            .await
+            .unwrap();
     for (name, role) in [
         ("resident", Role::Resident),
         ("officer", Role::Officer),
         ("admin", Role::Admin),
     ] {
-        let id = people::create(
-            &app.db,
-            &NewPerson {
-                email: &Email::parse(&format!("matrix-{name}@example.org")).unwrap(),
-                display_name: &DisplayName::parse(name).unwrap(),
-                role,
-                password_hash: None,
-                ward_id: None,
-            },
-            None,
-            Via::System,
-            common::now(),
-        )
-        .await
-        .unwrap();
+        let id = add_person(app, name, role).await;
         kinds.push(Kind {
             name,
             role: Some(role),
+            person: Some(id),
+        });
+    }
+    for (name, p, r) in [
+        ("lead", project, ProjectRole::Lead),
+        ("lead of another project", other_project, ProjectRole::Lead),
+        ("co-owner", project, ProjectRole::CoOwner),
+        ("member", project, ProjectRole::Member),
+    ] {
+        let id = add_person(app, &name.replace(' ', "-"), Role::Resident).await;
+        memberships::add_project_member(&app.db, p, id, r, None, Via::System, now)
+            .await
+            .unwrap();
+        kinds.push(Kind {
+            name,
+            role: Some(Role::Resident),
+            person: Some(id),
+        });
+    }
+    for (name, f, r) in [
+        ("treasurer", trust, FundRole::Treasurer),
+        (
+            "treasurer of another fund holder",
+            other_trust,
+            FundRole::Treasurer,
+        ),
+        ("approver", trust, FundRole::Approver),
+    ] {
+        let id = add_person(app, &name.replace(' ', "-"), Role::Resident).await;
+        memberships::add_fund_member(&app.db, f, id, r, None, Via::System, now)
+            .await
+            .unwrap();
+        kinds.push(Kind {
+            name,
+            role: Some(Role::Resident),
             person: Some(id),
         });
     }
@@ -90,7 +141,9 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
         let project = projects["items"][0]["id"].as_i64().unwrap().to_string();
         let (_, _, events) = app.get_json("/api/v1/events").await;
         let event = events[0]["id"].as_i64().unwrap().to_string();
-        let kinds = kinds(&app).await;
+        let (_, _, two) = app.get_json("/api/v1/projects?limit=2").await;
+        let other_project = two["items"][1]["id"].as_i64().unwrap();
+        let kinds = kinds(&app, project.parse().unwrap(), other_project).await;
         let someone = kinds[1].person.unwrap().to_string();
         let rules = coproduce_web::route_rules();
         assert!(rules.len() >= 15, "the router lists its routes: {rules:?}");
@@ -101,6 +154,7 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                 "/projects/{id}" | "/api/v1/projects/{id}" => rule.path.replace("{id}", &project),
                 "/events/{id}" | "/api/v1/events/{id}" => rule.path.replace("{id}", &event),
                 "/static/{name}" => "/static/coproduce.css".to_owned(),
+                "/invitations/{token}" => "/invitations/not-a-real-invitation".to_owned(),
                 "/admin/people/{id}" | "/admin/people/{id}/role" | "/people/{id}" => {
                     rule.path.replace("{id}", &someone)
                 }
@@ -128,7 +182,15 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                     .map(|v| v.to_str().unwrap().to_owned())
                     .unwrap_or_default();
                 let actor = match (kind.person, kind.role) {
-                    (Some(id), Some(role)) => Actor::person(id, role),
+                    (Some(id), Some(role)) => {
+                        let (projects, fund_holders) =
+                            memberships::for_person(&app.db, id).await.unwrap();
+                        Actor {
+                            projects,
+                            fund_holders,
+                            ..Actor::person(id, role)
+                        }
+                    }
                     _ => Actor::anonymous(),
                 };
                 let expected = policy::may(&actor, rule.action, Object::None);

@@ -175,7 +175,7 @@ fn dummy_hash() -> &'static str {
 
 /// Signs the person in: a new session id (the old one, if any, ends), a
 /// fresh CSRF token, and the cookie.
-async fn start_session(
+pub(crate) async fn start_session(
     state: &AppState,
     viewer: &Viewer,
     person_id: i64,

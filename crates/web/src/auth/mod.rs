@@ -7,11 +7,12 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use coproduce_core::policy::{FundRole, ProjectRole};
 use coproduce_core::sessions::Lifetime;
 use coproduce_core::tokens::{self, Scope};
-use coproduce_store::accounts;
 use coproduce_store::people::Person;
 use coproduce_store::tokens as store_tokens;
+use coproduce_store::{accounts, memberships};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
@@ -35,6 +36,9 @@ pub struct Viewer {
     pub secure: bool,
     /// Set when an API request came with a token: what the token allows.
     pub token_scope: Option<Scope>,
+    /// The signed-in person's roles in projects and fund holders.
+    pub projects: Vec<(i64, ProjectRole)>,
+    pub fund_holders: Vec<(i64, FundRole)>,
 }
 
 /// 32 random bytes, hex-encoded: for session ids and CSRF tokens.
@@ -128,6 +132,8 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         csrf: String::new(),
         secure,
         token_scope: None,
+        projects: Vec::new(),
+        fund_holders: Vec::new(),
     };
     let mut clear_session_cookie = false;
 
@@ -154,6 +160,13 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
                 if let Err(e) = store_tokens::touch(&state.db, found.token_id, now).await {
                     tracing::warn!(error = %e, "could not record a token's use");
                 }
+            }
+            match memberships::for_person(&state.db, found.person.id).await {
+                Ok((projects, funds)) => {
+                    viewer.projects = projects;
+                    viewer.fund_holders = funds;
+                }
+                Err(e) => return Error::from(e).into_response(),
             }
             viewer.person = Some(found.person);
             viewer.token_scope = Some(found.scope);
@@ -227,6 +240,15 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         req = Request::from_parts(parts, Body::from(bytes));
     }
 
+    if let Some(p) = &viewer.person {
+        match memberships::for_person(&state.db, p.id).await {
+            Ok((projects, funds)) => {
+                viewer.projects = projects;
+                viewer.fund_holders = funds;
+            }
+            Err(e) => return Error::from(e).into_response(),
+        }
+    }
     req.extensions_mut().insert(viewer);
     let mut res = next.run(req).await;
     if let Some(t) = new_csrf_cookie {

@@ -28,6 +28,8 @@ pub struct Chrome {
     pub csrf: String,
     /// Whether the header links to the administrators' area.
     pub show_admin: bool,
+    /// Whether the header links to invitations.
+    pub show_invitations: bool,
 }
 
 /// Every page handler takes the chrome as an extractor, so the header always
@@ -51,6 +53,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Chrome {
                 Object::None,
             )
             .is_allowed(),
+            show_invitations: policy::may(
+                &crate::policy::actor(viewer),
+                Action::InvitePeople,
+                Object::None,
+            )
+            .is_allowed(),
         })
     }
 }
@@ -65,6 +73,7 @@ impl Chrome {
             user: None,
             csrf: String::new(),
             show_admin: false,
+            show_invitations: false,
         }
     }
 

@@ -400,6 +400,7 @@ async fn erase(
     let mut gone = chrome.titled("Your account has been erased", "");
     gone.user = None;
     gone.show_admin = false;
+    gone.show_invitations = false;
     let mut res = html(ErasePage {
         chrome: gone,
         errors: Vec::new(),
