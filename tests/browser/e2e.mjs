@@ -418,6 +418,7 @@ async function collectNavLinks(context, base) {
     }
     urls.push(`${base}/projects?stage=delivery`);
     urls.push(`${base}/sign-up`);
+    urls.push(`${base}/password/forgot`);
     return urls;
   } finally {
     await page.close().catch(() => {});
@@ -489,7 +490,7 @@ async function browse(base) {
       }
     };
     await visitSignedIn(
-      ['/account', '/account/privacy', '/account/tokens', '/account/erase', '/people/1'].map((p) => `${base}${p}`),
+      ['/account', '/account/password', '/account/privacy', '/account/tokens', '/account/erase', '/people/1'].map((p) => `${base}${p}`),
       'resident',
     );
 

@@ -8,6 +8,8 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use serde::Deserialize;
 
+use coproduce_web::outbox::{Secret, SmtpSettings};
+
 use crate::cli::{Cli, Command, LogFormat};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://coproduce.db";
@@ -26,7 +28,18 @@ struct FileSettings {
     request_timeout_seconds: Option<u64>,
     body_limit_bytes: Option<usize>,
     secure_cookies: Option<bool>,
+    public_url: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_username: Option<String>,
+    /// Printed by `Debug` as `Secret(***)`.
+    smtp_password: Option<Secret>,
+    mail_from: Option<String>,
+    smtp_starttls: Option<bool>,
 }
+
+/// Read from the environment, so the password need not sit in a file.
+const SMTP_PASSWORD_ENV: &str = "COPRODUCE_SMTP_PASSWORD";
 
 #[derive(Debug)]
 pub struct Settings {
@@ -64,6 +77,8 @@ impl Settings {
             Some(s) => Duration::from_secs(s),
             None => defaults.request_timeout,
         };
+        let public_url = public_url(file.public_url.as_deref())?;
+        let smtp = smtp(&file)?;
         Ok(Self {
             database_url: cli.database_url.clone().or(file.database_url),
             addr,
@@ -81,6 +96,8 @@ impl Settings {
                 request_timeout,
                 body_limit: file.body_limit_bytes.unwrap_or(defaults.body_limit),
                 secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),
+                public_url,
+                smtp,
             },
         })
     }
@@ -90,6 +107,66 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| default.to_owned())
     }
+}
+
+fn public_url(given: Option<&str>) -> anyhow::Result<Option<String>> {
+    let Some(url) = given.map(str::trim).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(Some(url.trim_end_matches('/').to_owned()))
+        }
+        _ => Err(anyhow!(
+            "public_url = \"{url}\" in the settings file is not a web address: write it as https://coproduce.example.org"
+        )),
+    }
+}
+
+/// The mail server, when `smtp_host` names one; the other mail keys without
+/// it are a mistake worth stopping for, since mail would silently go to the
+/// log instead.
+fn smtp(file: &FileSettings) -> anyhow::Result<Option<SmtpSettings>> {
+    let password = std::env::var(SMTP_PASSWORD_ENV)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(Secret::new)
+        .or_else(|| file.smtp_password.clone());
+    let Some(host) = file.smtp_host.clone() else {
+        let stray = [
+            ("smtp_port", file.smtp_port.is_some()),
+            ("smtp_username", file.smtp_username.is_some()),
+            ("smtp_password", password.is_some()),
+            ("mail_from", file.mail_from.is_some()),
+            ("smtp_starttls", file.smtp_starttls.is_some()),
+        ];
+        if let Some((key, _)) = stray.iter().find(|(_, set)| *set) {
+            return Err(anyhow!(
+                "{key} is set but smtp_host is not: name the mail server with smtp_host, or remove {key}"
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(from) = file.mail_from.clone() else {
+        return Err(anyhow!(
+            "smtp_host is set but mail_from is not: say who email comes from, e.g. mail_from = \"coproduce <noreply@example.org>\""
+        ));
+    };
+    let settings = SmtpSettings {
+        host,
+        port: file.smtp_port.unwrap_or(SmtpSettings::DEFAULT_PORT),
+        username: file.smtp_username.clone(),
+        password,
+        from,
+        starttls: file.smtp_starttls.unwrap_or(true),
+    };
+    settings
+        .check()
+        .map_err(|e| anyhow!("the mail settings are not usable: {e}"))?;
+    Ok(Some(settings))
 }
 
 fn load_file(explicit: Option<&Path>) -> anyhow::Result<FileSettings> {
@@ -179,6 +256,56 @@ mod tests {
         let s = Settings::resolve(&cli).unwrap();
         assert_eq!(s.database_url.as_deref(), Some("sqlite://from-flag.db"));
         assert_eq!(s.addr.port(), 9100);
+    }
+
+    fn resolve_with(file: &str) -> anyhow::Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coproduce.toml");
+        std::fs::write(&path, file).unwrap();
+        let cli = Cli::try_parse_from(["coproduce", "--config", path.to_str().unwrap(), "serve"])
+            .unwrap();
+        Settings::resolve(&cli)
+    }
+
+    #[test]
+    fn mail_settings_are_read_checked_and_never_print_the_password() {
+        let s = resolve_with(
+            "public_url = \"https://coproduce.camden.example/\"\n\
+             smtp_host = \"smtp.camden.example\"\n\
+             smtp_username = \"coproduce\"\n\
+             smtp_password = \"correct horse battery\"\n\
+             mail_from = \"Camden coproduce <noreply@camden.example>\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.web.public_url.as_deref(),
+            Some("https://coproduce.camden.example")
+        );
+        let smtp = s.web.smtp.as_ref().unwrap();
+        assert_eq!((smtp.port, smtp.starttls), (587, true));
+        assert_eq!(
+            smtp.password.as_ref().map(Secret::expose),
+            Some("correct horse battery")
+        );
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("correct horse"), "{printed}");
+
+        let defaults = resolve_with("").unwrap();
+        assert!(defaults.web.smtp.is_none() && defaults.web.public_url.is_none());
+    }
+
+    #[test]
+    fn half_made_mail_settings_are_refused_with_the_key_to_fix() {
+        let err = resolve_with("smtp_host = \"smtp.example.org\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mail_from"), "{err}");
+        let err = resolve_with("smtp_port = 25\n").unwrap_err().to_string();
+        assert!(err.contains("smtp_host"), "{err}");
+        let err = resolve_with("public_url = \"coproduce.example.org\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("https://"), "{err}");
     }
 
     #[test]

@@ -26,3 +26,47 @@ impl Clock for FixedClock {
         self.0
     }
 }
+
+/// A clock that stands still until a test moves it on, for rules that only
+/// show themselves after time passes (a link that expires within the hour).
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self(std::sync::Mutex::new(start))
+    }
+
+    /// Moves the clock forward (or back, with a negative duration).
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *now += by;
+    }
+
+    pub fn set(&self, to: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = to;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_manual_clock_moves_only_when_told() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+        let clock = ManualClock::new(start);
+        assert_eq!(clock.now(), start);
+        clock.advance(chrono::Duration::minutes(61));
+        assert_eq!(clock.now(), start + chrono::Duration::minutes(61));
+        clock.set(start);
+        assert_eq!(clock.now(), start);
+    }
+}

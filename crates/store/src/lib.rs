@@ -15,6 +15,8 @@ pub mod invitations;
 pub mod memberships;
 pub mod meta;
 pub mod migrate;
+pub mod outbox;
+pub mod passwords;
 pub mod people;
 pub mod privacy;
 pub mod projects;

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_api_tokens"),
     migration!(5, "0005_privacy"),
     migration!(6, "0006_memberships"),
+    migration!(7, "0007_outbox"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

@@ -254,6 +254,21 @@ pub async fn export(db: &Db, person_id: i64, now: DateTime<Utc>) -> Result<Value
             "succeeded": ok == 1,
         }));
     }
+    let message_rows = sqlx::query(
+        "SELECT kind, subject, created_at, sent_at FROM outbox WHERE to_address = $1 ORDER BY id",
+    )
+    .bind(&p.person.email)
+    .fetch_all(db.pool())
+    .await?;
+    let mut messages = Vec::new();
+    for r in message_rows {
+        messages.push(json!({
+            "kind": r.try_get::<String, _>("kind")?,
+            "subject": r.try_get::<String, _>("subject")?,
+            "created_at": r.try_get::<String, _>("created_at")?,
+            "sent_at": r.try_get::<Option<String>, _>("sent_at")?,
+        }));
+    }
     let activity: Vec<Value> = audit_about(db, person_id)
         .await?
         .into_iter()
@@ -286,6 +301,8 @@ pub async fn export(db: &Db, person_id: i64, now: DateTime<Utc>) -> Result<Value
         "sessions": sessions,
         "api_tokens": tokens,
         "sign_in_attempts": attempts,
+        // Message bodies can hold one-time links, so only what was sent and when.
+        "messages": messages,
         "activity": activity,
     }))
 }
@@ -325,11 +342,15 @@ pub async fn erase(
         "DELETE FROM api_tokens WHERE person_id = $1",
         "DELETE FROM consents WHERE person_id = $1",
         "DELETE FROM field_visibility WHERE person_id = $1",
+        "DELETE FROM password_resets WHERE person_id = $1",
     ] {
         sqlx::query(sql).bind(person_id).execute(&mut *tx).await?;
     }
     for sql in [
         "DELETE FROM sign_in_attempts WHERE email = $1",
+        "DELETE FROM password_reset_requests WHERE email = $1",
+        // Messages to them, sent or waiting: they hold the address and links.
+        "DELETE FROM outbox WHERE to_address = $1",
         // Invitations still waiting for this address hold it; used ones keep
         // only the id of who accepted.
         "DELETE FROM invitations WHERE email = $1 AND accepted_at IS NULL",

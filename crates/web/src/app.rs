@@ -41,6 +41,11 @@ pub struct Settings {
     /// Mark cookies `Secure` even when no proxy says the request came over
     /// HTTPS (set it when coproduce itself is only ever reached over HTTPS).
     pub secure_cookies: bool,
+    /// The address people reach coproduce at, for links in emails (e.g.
+    /// `https://coproduce.camden.example`); None: this server's own address.
+    pub public_url: Option<String>,
+    /// The mail server; None writes each email to the log instead.
+    pub smtp: Option<crate::outbox::SmtpSettings>,
 }
 
 impl Default for Settings {
@@ -50,6 +55,8 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(30),
             body_limit: 2 * 1024 * 1024,
             secure_cookies: false,
+            public_url: None,
+            smtp: None,
         }
     }
 }
@@ -118,6 +125,8 @@ impl Listener {
 pub struct Application {
     listener: Listener,
     router: Router,
+    /// Delivers the notification outbox while the server runs.
+    worker: crate::outbox::Worker,
 }
 
 impl Application {
@@ -128,9 +137,11 @@ impl Application {
             secure_cookies: settings.secure_cookies,
             body_limit: settings.body_limit,
         }));
+        let worker = crate::outbox::spawn_worker(&state, settings);
         Self {
             router: router(state, settings),
             listener,
+            worker,
         }
     }
 
@@ -153,12 +164,19 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener.listener, service)
+        let Application {
+            listener,
+            router,
+            worker,
+        } = self;
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(listener.listener, service)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        // Finish the message in hand, then stop: nothing is sent twice
+        // because of a shutdown.
+        worker.stop().await;
+        served
     }
 }
 

@@ -169,3 +169,55 @@ async fn officers_and_residents_are_kept_out() {
         assert_eq!(anon.status(), StatusCode::SEE_OTHER);
     }
 }
+
+#[tokio::test]
+async fn officers_read_a_projects_history_on_its_page_and_residents_do_not() {
+    for app in TestApp::each(true).await {
+        let (_, _, page) = app.get_json("/api/v1/projects?limit=1").await;
+        let project = page["items"][0]["id"].as_i64().unwrap();
+        let helper = person(&app, "helper@example.org", Role::Resident).await;
+        coproduce_store::memberships::add_project_member(
+            &app.db,
+            project,
+            helper,
+            coproduce_core::policy::ProjectRole::Member,
+            None,
+            Via::System,
+            common::now(),
+        )
+        .await
+        .unwrap();
+        let officer = person(&app, "officer2@example.org", Role::Officer).await;
+        let (officer_cookie, _) = signed_in(&app, officer).await;
+        let (resident_cookie, _) = signed_in(&app, helper).await;
+        let read = |cookie: String| {
+            let client = app.client.clone();
+            let url = format!("{}/projects/{project}", app.base);
+            async move {
+                client
+                    .get(url)
+                    .header(header::COOKIE, cookie)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let as_officer = read(officer_cookie).await;
+        assert!(
+            as_officer.contains("History") && as_officer.contains("Team role given"),
+            "{as_officer}"
+        );
+        let as_resident = read(resident_cookie).await;
+        assert!(!as_resident.contains("Team role given"));
+        let anonymous = app
+            .get(&format!("/projects/{project}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!anonymous.contains("History"));
+    }
+}

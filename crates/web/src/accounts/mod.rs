@@ -1,4 +1,7 @@
-//! Accounts: sign up, sign in, sign out and the account page.
+//! Accounts: sign up, sign in, sign out, the account page, and passwords
+//! forgotten or changed (`passwords`).
+
+mod passwords;
 
 use std::net::SocketAddr;
 
@@ -33,6 +36,28 @@ pub fn router() -> Routes {
         .post("/sign-up", Action::Authenticate, sign_up)
         .post("/sign-out", Action::UseOwnAccount, sign_out)
         .get("/account", Action::UseOwnAccount, account)
+        .get(
+            "/account/password",
+            Action::UseOwnAccount,
+            passwords::change_page,
+        )
+        .post(
+            "/account/password",
+            Action::UseOwnAccount,
+            passwords::change,
+        )
+        .get(
+            "/password/forgot",
+            Action::Authenticate,
+            passwords::forgot_page,
+        )
+        .post("/password/forgot", Action::Authenticate, passwords::forgot)
+        .get(
+            "/password/reset",
+            Action::Authenticate,
+            passwords::reset_page,
+        )
+        .post("/password/reset", Action::Authenticate, passwords::reset)
 }
 
 /// Where to go after signing in: only a path on this site, so a link cannot
@@ -332,9 +357,20 @@ struct AccountPage {
     name: String,
     email: String,
     role: &'static str,
+    /// Just back from changing the password.
+    password_changed: bool,
 }
 
-async fn account(chrome: Chrome, Extension(viewer): Extension<Viewer>) -> Result<Response> {
+#[derive(Deserialize)]
+struct AccountQuery {
+    password: Option<String>,
+}
+
+async fn account(
+    chrome: Chrome,
+    Extension(viewer): Extension<Viewer>,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response> {
     // The policy lets only signed-in people this far.
     let Some(person) = viewer.person else {
         return Err(Error::SignInFirst);
@@ -349,6 +385,7 @@ async fn account(chrome: Chrome, Extension(viewer): Extension<Viewer>) -> Result
         name: person.display_name,
         email: person.email,
         role,
+        password_changed: q.password.as_deref() == Some("changed"),
     })?
     .into_response();
     res.headers_mut()

@@ -11,7 +11,6 @@ use coproduce_core::local_time;
 use coproduce_core::people::Role;
 use coproduce_core::policy::Action;
 use coproduce_core::Invalid;
-use coproduce_store::audit;
 use coproduce_store::people::{self, Person};
 use coproduce_store::StoreError;
 use serde::Deserialize;
@@ -96,13 +95,6 @@ async fn list(
     .into_response())
 }
 
-struct HistoryRow {
-    when: String,
-    action: String,
-    by: String,
-    details: String,
-}
-
 struct RoleChoice {
     value: &'static str,
     label: &'static str,
@@ -116,7 +108,7 @@ struct PersonPage {
     person: PersonRow,
     roles: Vec<RoleChoice>,
     errors: Vec<Invalid>,
-    history: Vec<HistoryRow>,
+    history: Vec<crate::history::HistoryRow>,
     saved: bool,
 }
 
@@ -153,28 +145,7 @@ async fn person_page(
     let person = people::get(&state.db, id)
         .await?
         .ok_or_else(|| Error::NotFound("There is no account with this number.".to_owned()))?;
-    let entries = audit::for_object(&state.db, "person", &id.to_string(), 50).await?;
-    let history = entries
-        .into_iter()
-        .map(|e| HistoryRow {
-            when: format!(
-                "{}, {}",
-                local_time::short_date(e.at),
-                local_time::clock_time(e.at)
-            ),
-            action: describe(&e.action),
-            by: match e.actor {
-                Some(a) if a == id => "themselves".to_owned(),
-                Some(a) => format!("account {a}"),
-                None => format!("the system ({})", e.via),
-            },
-            details: if e.summary == "{}" {
-                String::new()
-            } else {
-                e.summary
-            },
-        })
-        .collect();
+    let history = crate::history::of(&state.db, "person", id).await?;
     let current = person.role;
     let page = PersonPage {
         chrome: chrome
@@ -194,17 +165,6 @@ async fn person_page(
         saved,
     };
     Ok((status, html(page)?).into_response())
-}
-
-/// Audit actions in words.
-fn describe(action: &str) -> String {
-    match action {
-        "person.create" => "Account created".to_owned(),
-        "person.role_change" => "Role changed".to_owned(),
-        "session.sign_in" => "Signed in".to_owned(),
-        "session.sign_out" => "Signed out".to_owned(),
-        other => other.to_owned(),
-    }
 }
 
 #[derive(Deserialize)]

@@ -6,13 +6,15 @@ mod api;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
-use coproduce_core::policy::Action;
+use axum::Extension;
+use coproduce_core::policy::{self, Action, Object};
 use coproduce_core::projects::Stage;
 use coproduce_core::{local_time, Invalid};
 use coproduce_store::projects::{self as store, Filter, ProjectSummary};
 use coproduce_store::wards::{self, Ward};
 use serde::Deserialize;
 
+use crate::auth::Viewer;
 use crate::error::{Error, Result};
 use crate::layout::{html, Chrome};
 use crate::policy::Routes;
@@ -225,11 +227,14 @@ async fn list(
 struct ShowPage {
     chrome: Chrome,
     project: ProjectView,
+    /// Shown to those the policy lets read the audit log.
+    history: Option<Vec<crate::history::HistoryRow>>,
 }
 
 async fn show(
     chrome: Chrome,
     State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
     let missing = || {
@@ -238,9 +243,16 @@ async fn show(
     let id: i64 = id.parse().map_err(|_| missing())?;
     let project = store::get(&state.db, id).await?.ok_or_else(missing)?;
     let view = ProjectView::from(project);
+    let actor = crate::policy::actor(Some(&viewer));
+    let history = if policy::may(&actor, Action::ReadAuditLog, Object::Project(id)).is_allowed() {
+        Some(crate::history::of(&state.db, "project", id).await?)
+    } else {
+        None
+    };
     html(ShowPage {
         chrome: chrome.titled(view.title.clone(), "projects"),
         project: view,
+        history,
     })
 }
 

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use coproduce_core::clock::FixedClock;
+use coproduce_core::clock::ManualClock;
 use coproduce_store::demo::{self, NoProgress, Scale};
 use coproduce_store::testing::{self, TestDb};
 use coproduce_store::Db;
@@ -24,6 +24,8 @@ pub struct TestApp {
     pub db: Db,
     pub client: reqwest::Client,
     pub engine: &'static str,
+    /// The server's clock: it stands at `now()` until a test moves it.
+    pub clock: Arc<ManualClock>,
     _db: TestDb,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -52,7 +54,8 @@ impl TestApp {
             body_limit: 64 * 1024,
             ..Settings::default()
         };
-        let app = Application::build(&settings, db.clone(), Arc::new(FixedClock(now)))
+        let clock = Arc::new(ManualClock::new(now));
+        let app = Application::build(&settings, db.clone(), clock.clone())
             .await
             .unwrap();
         let base = format!("http://{}", app.local_addr());
@@ -68,6 +71,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             engine: t.engine,
+            clock,
             _db: t,
             stop: Some(tx),
         }
