@@ -21,6 +21,9 @@ pub struct NewInvitation<'a> {
     pub fund_holder: Option<(i64, FundRole)>,
     pub invited_by: i64,
     pub expires_at: DateTime<Utc>,
+    /// The email that carries the link, queued with the invitation so that
+    /// one is never without the other.
+    pub message: Option<crate::outbox::NewMessage<'a>>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +127,9 @@ pub async fn create(db: &Db, new: &NewInvitation<'_>, via: Via, now: DateTime<Ut
         }),
     };
     audit::append(&mut tx, db.backend(), &entry, now).await?;
+    if let Some(message) = &new.message {
+        crate::outbox::enqueue(&mut tx, message, now).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }

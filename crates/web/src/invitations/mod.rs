@@ -13,6 +13,7 @@ use coproduce_core::people::{DisplayName, Email, Role};
 use coproduce_core::policy::{self, Action, FundRole, ProjectRole};
 use coproduce_core::Invalid;
 use coproduce_store::invitations::{self, Invitation, Lookup, NewInvitation};
+use coproduce_store::outbox::NewMessage;
 use coproduce_store::{memberships, projects};
 use serde::Deserialize;
 
@@ -305,6 +306,12 @@ async fn create(
     }
     let secret = auth::random_token()?;
     let now = state.clock.now();
+    let inviter_name = viewer
+        .person
+        .as_ref()
+        .map(|p| p.display_name.clone())
+        .unwrap_or_default();
+    let body = invitation_email(&inviter_name, role, &secret);
     let created = invitations::create(
         &state.db,
         &NewInvitation {
@@ -315,6 +322,12 @@ async fn create(
             fund_holder,
             invited_by: inviter,
             expires_at: now + Duration::days(VALID_FOR_DAYS),
+            message: Some(NewMessage {
+                kind: "invitation",
+                to_address: email.as_str(),
+                subject: "You have been invited to coproduce",
+                body_text: &body,
+            }),
         },
         coproduce_core::audit::Via::Web,
         now,
@@ -346,6 +359,18 @@ async fn create(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The email that carries an invitation. The site's address is written in
+/// by the outbox worker from settings, never from the request.
+fn invitation_email(inviter: &str, role: Role, secret: &str) -> String {
+    format!(
+        "Hello,\n\n{inviter} has invited you to coproduce, where the council and residents make community \
+         projects together, as: {}.\n\nTo accept, open this link within {VALID_FOR_DAYS} days:\n\n{}/invitations/{secret}\n\n\
+         If you did not expect this, you can ignore this email.\n",
+        role_label(role),
+        coproduce_store::outbox::SITE,
+    )
 }
 
 #[derive(Template)]
