@@ -509,6 +509,40 @@ async function browse(base) {
       await listPage.close().catch(() => {});
     }
     await visitSignedIn(adminUrls, 'admin');
+
+    // An invitation made through the form, then opened by the invitee, who
+    // is not signed in: the page a partner first sees.
+    const inviting = await strict.newPage();
+    let invitationUrl = null;
+    try {
+      await inviting.goto(`${base}/invitations`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      await inviting.fill('#email', 'new.treasurer@example.org');
+      await Promise.all([
+        inviting.waitForLoadState('load'),
+        inviting.click('main form[action="/invitations"] button[type="submit"]'),
+      ]);
+      await inviting.waitForSelector('code.secret', { timeout: NAV_TIMEOUT_MS });
+      invitationUrl = (await inviting.textContent('code.secret'))?.trim() ?? null;
+    } catch (error) {
+      fail('/invitations', `could not make an invitation through the form: ${error.message}`);
+    } finally {
+      await inviting.close().catch(() => {});
+    }
+    if (invitationUrl) {
+      const anonymous = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+      const anonymousAxe = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', bypassCSP: true });
+      try {
+        const started = Date.now();
+        const result = await checkPage(anonymous, invitationUrl, false);
+        result.where = '/invitations/… (invitee)';
+        await checkAxe(anonymousAxe, invitationUrl, result);
+        result.ms = Date.now() - started;
+        results.push(result);
+      } finally {
+        await anonymous.close().catch(() => {});
+        await anonymousAxe.close().catch(() => {});
+      }
+    }
     return results;
   } finally {
     await browser.close().catch(() => {});
