@@ -121,10 +121,11 @@ fn reads(c: &mut Criterion, runtime: &Runtime, engine: &str, db: &Db) {
         .expect("at least one project");
     let deep_after = newest / 2 + 1;
 
-    // Each read takes a fraction of a millisecond: five seconds fit the 100
-    // samples criterion takes by default, at a rising number of reads each.
+    // A read takes about a millisecond: 50 samples of a rising number of reads
+    // (1 + 2 + ... + 50 at the least) fit in five seconds on both engines.
     let mut group = c.benchmark_group(format!("read/{engine}"));
     group
+        .sample_size(50)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
 
@@ -184,8 +185,11 @@ fn page(filter: Filter) -> Filter {
 /// generation is timed: making, migrating, closing and removing the database
 /// are not.
 fn generator(c: &mut Criterion, runtime: &Runtime, full: bool) {
+    // The small demo takes some tens of milliseconds, and each run also makes
+    // and migrates a database (not timed, but it takes time): 50 samples.
     let mut group = c.benchmark_group("demo_generate/sqlite");
     group
+        .sample_size(50)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
     group.bench_function("small", |b| {
@@ -193,9 +197,9 @@ fn generator(c: &mut Criterion, runtime: &Runtime, full: bool) {
     });
 
     if full {
-        // A run takes a good part of a second: criterion's default, a rising
-        // number of runs per sample, would take minutes; one or a few runs per
-        // sample and fewer samples give a steady median in seconds.
+        // A run takes about a fifth of a second: criterion's default, a rising
+        // number of runs per sample (1 + 2 + ... + 20 here), would take over
+        // half a minute; the same few runs in each of 20 samples take ten.
         group
             .sampling_mode(SamplingMode::Flat)
             .sample_size(20)
