@@ -6,7 +6,6 @@
 mod common;
 
 use std::collections::HashSet;
-use std::time::Instant;
 
 use coproduce_core::events::EventKind;
 use coproduce_core::people::{DisplayName, Email, Role};
@@ -260,39 +259,6 @@ async fn the_demo_never_writes_over_real_data() {
             "{engine}"
         );
         assert!(!demo::is_demo(db).await.unwrap(), "{engine}");
-        t.finish().await;
-    }
-}
-
-/// How long a borough takes, on each engine. Not an assertion (timings
-/// belong to benchmarks): run with
-/// `cargo test -p coproduce-store --release --test demo -- --ignored --nocapture`.
-#[tokio::test]
-#[ignore = "a measurement, not a check: run it on purpose"]
-async fn demo_borough_timing() {
-    for t in common::engines().await {
-        let started = Instant::now();
-        let summary = demo::generate(&t.db, Scale::Borough, 1, now(), &NoProgress)
-            .await
-            .unwrap();
-        let took = started.elapsed();
-        println!(
-            "{}: borough demo ({} people, {} projects, {} events) in {:.2} s",
-            t.engine,
-            summary.people,
-            summary.projects,
-            summary.events,
-            took.as_secs_f64()
-        );
-        let again = Instant::now();
-        demo::generate(&t.db, Scale::Borough, 2, now(), &NoProgress)
-            .await
-            .unwrap();
-        println!(
-            "{}: replacing it with another borough in {:.2} s",
-            t.engine,
-            again.elapsed().as_secs_f64()
-        );
         t.finish().await;
     }
 }
