@@ -7,49 +7,19 @@ mod common;
 
 use common::TestApp;
 use coproduce_core::audit::Via;
-use coproduce_core::people::{DisplayName, Email, Role};
-use coproduce_store::accounts::{self, NewSession};
+use coproduce_core::people::Role;
 use coproduce_store::audit;
-use coproduce_store::people::{self, NewPerson};
+use coproduce_store::people::{self};
 use reqwest::{header, StatusCode};
 
 async fn person(app: &TestApp, email: &str, role: Role) -> i64 {
-    people::create(
-        &app.db,
-        &NewPerson {
-            email: &Email::parse(email).unwrap(),
-            display_name: &DisplayName::parse(email.split('@').next().unwrap()).unwrap(),
-            role,
-            password_hash: None,
-            ward_id: None,
-        },
-        None,
-        Via::System,
-        common::now(),
-    )
-    .await
-    .unwrap()
+    app.add_person(email, email.split('@').next().unwrap(), role)
+        .await
 }
 
 /// Signs the person in directly: (cookie, form token).
 async fn signed_in(app: &TestApp, id: i64) -> (String, String) {
-    let token = format!("{id:064x}");
-    let csrf = format!("{:064x}", id + 1000);
-    accounts::start_session(
-        &app.db,
-        &NewSession {
-            id_hash: &coproduce_web::policy::hash_for_tests(&token),
-            person_id: id,
-            csrf_token: &csrf,
-            expires_at: common::now() + chrono::Duration::hours(1),
-        },
-        None,
-        Via::Web,
-        common::now(),
-    )
-    .await
-    .unwrap();
-    (format!("coproduce_session={token}"), csrf)
+    app.sign_in(id).await
 }
 
 #[tokio::test]

@@ -7,49 +7,18 @@ mod common;
 
 use common::TestApp;
 use coproduce_core::audit::Via;
-use coproduce_core::people::{DisplayName, Email, Role};
+use coproduce_core::people::{Email, Role};
 use coproduce_core::policy::FundRole;
-use coproduce_store::accounts::{self, NewSession};
 use coproduce_store::invitations::{self, NewInvitation};
 use coproduce_store::{audit, memberships, people};
 use reqwest::{header, StatusCode};
 
 async fn person(app: &TestApp, email: &str, role: Role) -> i64 {
-    people::create(
-        &app.db,
-        &people::NewPerson {
-            email: &Email::parse(email).unwrap(),
-            display_name: &DisplayName::parse("Someone").unwrap(),
-            role,
-            password_hash: None,
-            ward_id: None,
-        },
-        None,
-        Via::System,
-        common::now(),
-    )
-    .await
-    .unwrap()
+    app.add_person(email, "Someone", role).await
 }
 
 async fn session(app: &TestApp, id: i64) -> (String, String) {
-    let token = format!("{:064x}", id * 31 + 5);
-    let csrf = format!("{:064x}", id * 37 + 9);
-    accounts::start_session(
-        &app.db,
-        &NewSession {
-            id_hash: &coproduce_web::policy::hash_for_tests(&token),
-            person_id: id,
-            csrf_token: &csrf,
-            expires_at: common::now() + chrono::Duration::hours(1),
-        },
-        None,
-        Via::Web,
-        common::now(),
-    )
-    .await
-    .unwrap();
-    (format!("coproduce_session={token}"), csrf)
+    app.sign_in(id).await
 }
 
 async fn invite(

@@ -7,50 +7,18 @@
 mod common;
 
 use common::TestApp;
-use coproduce_core::audit::Via;
-use coproduce_core::people::{DisplayName, Email, Role};
-use coproduce_store::accounts::{self, NewSession};
+use coproduce_core::people::{Email, Role};
 use coproduce_store::audit;
-use coproduce_store::people::{self, NewPerson};
+use coproduce_store::people::{self};
 use reqwest::{header, Method, StatusCode};
 
 async fn person(app: &TestApp, email: &str, name: &str, role: Role) -> i64 {
-    people::create(
-        &app.db,
-        &NewPerson {
-            email: &Email::parse(email).unwrap(),
-            display_name: &DisplayName::parse(name).unwrap(),
-            role,
-            password_hash: None,
-            ward_id: None,
-        },
-        None,
-        Via::System,
-        common::now(),
-    )
-    .await
-    .unwrap()
+    app.add_person(email, name, role).await
 }
 
 /// (cookie, csrf) for a fresh session of the person.
-async fn session(app: &TestApp, id: i64, n: i64) -> (String, String) {
-    let token = format!("{:064x}", id * 1_000 + n);
-    let csrf = format!("{:064x}", id * 1_000 + n + 500);
-    accounts::start_session(
-        &app.db,
-        &NewSession {
-            id_hash: &coproduce_web::policy::hash_for_tests(&token),
-            person_id: id,
-            csrf_token: &csrf,
-            expires_at: common::now() + chrono::Duration::hours(1),
-        },
-        None,
-        Via::Web,
-        common::now(),
-    )
-    .await
-    .unwrap();
-    (format!("coproduce_session={token}"), csrf)
+async fn session(app: &TestApp, id: i64) -> (String, String) {
+    app.sign_in(id).await
 }
 
 async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
@@ -86,7 +54,7 @@ async fn each_detail_is_seen_only_by_whom_its_owner_allows() {
         let ada = person(&app, "ada@example.org", "Ada Okafor", Role::Resident).await;
         let officer = person(&app, "officer@example.org", "Olu Officer", Role::Officer).await;
         let stranger = person(&app, "sam@example.org", "Sam Stranger", Role::Resident).await;
-        let (cookie, csrf) = session(&app, ada, 1).await;
+        let (cookie, csrf) = session(&app, ada).await;
         let res = save_privacy(
             &app,
             &cookie,
@@ -106,11 +74,11 @@ async fn each_detail_is_seen_only_by_whom_its_owner_allows() {
         for secret in ["ada@example.org", "020 7926 1000", "scouts"] {
             assert!(!anon.contains(secret), "anonymous sees {secret}");
         }
-        let (officer_cookie, _) = session(&app, officer, 2).await;
+        let (officer_cookie, _) = session(&app, officer).await;
         let (_, as_officer) = get(&app, &profile, Some(&officer_cookie)).await;
         assert!(as_officer.contains("scouts"), "officers see the bio");
         assert!(!as_officer.contains("020 7926 1000") && !as_officer.contains("ada@example.org"));
-        let (stranger_cookie, _) = session(&app, stranger, 3).await;
+        let (stranger_cookie, _) = session(&app, stranger).await;
         let (_, as_stranger) = get(&app, &profile, Some(&stranger_cookie)).await;
         assert!(!as_stranger.contains("scouts"));
         let (_, as_self) = get(&app, &profile, Some(&cookie)).await;
@@ -145,7 +113,7 @@ async fn each_detail_is_seen_only_by_whom_its_owner_allows() {
 async fn mistakes_are_explained_and_nothing_is_saved() {
     for app in TestApp::each(false).await {
         let ada = person(&app, "ada@example.org", "Ada Okafor", Role::Resident).await;
-        let (cookie, csrf) = session(&app, ada, 1).await;
+        let (cookie, csrf) = session(&app, ada).await;
         let res = save_privacy(
             &app,
             &cookie,
@@ -175,7 +143,7 @@ async fn mistakes_are_explained_and_nothing_is_saved() {
 async fn consents_keep_their_words_and_history_and_the_download_has_everything() {
     for app in TestApp::each(false).await {
         let ada = person(&app, "ada@example.org", "Ada Okafor", Role::Resident).await;
-        let (cookie, csrf) = session(&app, ada, 1).await;
+        let (cookie, csrf) = session(&app, ada).await;
         save_privacy(
             &app,
             &cookie,
@@ -234,7 +202,7 @@ async fn after_erasure_nothing_personal_is_readable_anywhere_and_the_chain_holds
                 .unwrap()
                 .unwrap();
         let name = resident.display_name.clone();
-        let (cookie, csrf) = session(&app, resident.id, 1).await;
+        let (cookie, csrf) = session(&app, resident.id).await;
         save_privacy(
             &app,
             &cookie,
@@ -286,7 +254,7 @@ async fn after_erasure_nothing_personal_is_readable_anywhere_and_the_chain_holds
             .await
             .unwrap()
             .unwrap();
-        let (admin_cookie, _) = session(&app, admin.id, 2).await;
+        let (admin_cookie, _) = session(&app, admin.id).await;
         let (_, projects) = get(&app, "/api/v1/projects?limit=1", None).await;
         let project: serde_json::Value = serde_json::from_str(&projects).unwrap();
         let project = project["items"][0]["id"].to_string();

@@ -5,45 +5,13 @@
 mod common;
 
 use common::TestApp;
-use coproduce_core::audit::Via;
-use coproduce_core::people::{DisplayName, Email, Role};
-use coproduce_store::accounts::{self, NewSession};
-use coproduce_store::people::{self, NewPerson};
+use coproduce_core::people::Role;
 use reqwest::{header, StatusCode};
 
 async fn signed_in_person(app: &TestApp, email: &str) -> (i64, String, String) {
-    let id = people::create(
-        &app.db,
-        &NewPerson {
-            email: &Email::parse(email).unwrap(),
-            display_name: &DisplayName::parse("Token Tester").unwrap(),
-            role: Role::Resident,
-            password_hash: None,
-            ward_id: None,
-        },
-        None,
-        Via::System,
-        common::now(),
-    )
-    .await
-    .unwrap();
-    let token = format!("{:064x}", id * 7919);
-    let csrf = format!("{:064x}", id * 104729);
-    accounts::start_session(
-        &app.db,
-        &NewSession {
-            id_hash: &coproduce_web::policy::hash_for_tests(&token),
-            person_id: id,
-            csrf_token: &csrf,
-            expires_at: common::now() + chrono::Duration::hours(1),
-        },
-        None,
-        Via::Web,
-        common::now(),
-    )
-    .await
-    .unwrap();
-    (id, format!("coproduce_session={token}"), csrf)
+    let id = app.add_person(email, "Token Tester", Role::Resident).await;
+    let (cookie, csrf) = app.sign_in(id).await;
+    (id, cookie, csrf)
 }
 
 fn secret_in(page: &str) -> String {

@@ -100,6 +100,59 @@ impl TestApp {
     }
 }
 
+/// Numbers each test session so that no two share a token.
+static SESSIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl TestApp {
+    /// Adds an account directly in the store (no password: tests sign people
+    /// in with `sign_in`).
+    pub async fn add_person(
+        &self,
+        email: &str,
+        name: &str,
+        role: coproduce_core::people::Role,
+    ) -> i64 {
+        coproduce_store::people::create(
+            &self.db,
+            &coproduce_store::people::NewPerson {
+                email: &coproduce_core::people::Email::parse(email).unwrap(),
+                display_name: &coproduce_core::people::DisplayName::parse(name).unwrap(),
+                role,
+                password_hash: None,
+                ward_id: None,
+            },
+            None,
+            coproduce_core::audit::Via::System,
+            now(),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Starts a session for the person directly in the store, as signing in
+    /// would: (the Cookie header, the form token).
+    pub async fn sign_in(&self, person_id: i64) -> (String, String) {
+        let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let token = format!("{:032x}{:032x}", person_id, n);
+        let csrf = format!("{:032x}{:032x}", n, person_id);
+        coproduce_store::accounts::start_session(
+            &self.db,
+            &coproduce_store::accounts::NewSession {
+                id_hash: &coproduce_web::policy::hash_for_tests(&token),
+                person_id,
+                csrf_token: &csrf,
+                expires_at: now() + chrono::Duration::hours(1),
+            },
+            None,
+            coproduce_core::audit::Via::Web,
+            now(),
+        )
+        .await
+        .unwrap();
+        (format!("coproduce_session={token}"), csrf)
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {
