@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clock;
 pub mod events;
 pub mod invalid;
+pub mod lifecycle;
 pub mod local_time;
 pub mod money;
 pub mod outbox;

@@ -142,6 +142,9 @@ pub enum Action {
     ManageUsers,
     /// Invite someone in with a role (a trust's treasurer, a group's organiser).
     InvitePeople,
+    /// Move a project along its lifecycle (the lifecycle rules then say which
+    /// moves this person may make).
+    ChangeStage,
 }
 
 impl Action {
@@ -152,18 +155,35 @@ impl Action {
             Action::Authenticate
             | Action::UseOwnAccount
             | Action::ManageUsers
-            | Action::InvitePeople => true,
+            | Action::InvitePeople
+            | Action::ChangeStage => true,
         }
     }
 
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
         Action::ReadAuditLog,
         Action::ManageUsers,
         Action::InvitePeople,
+        Action::ChangeStage,
     ];
+
+    /// What the action is done to, when the decision depends on it: the
+    /// route's `{id}` then names the object.
+    pub fn object_kind(self) -> Option<ObjectKind> {
+        match self {
+            Action::ChangeStage => Some(ObjectKind::Project),
+            _ => None,
+        }
+    }
+}
+
+/// The kinds of object a route's `{id}` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Project,
 }
 
 /// What an action is done to, when that matters to the decision.
@@ -218,7 +238,36 @@ pub fn relation_to(actor: &Actor, person_id: i64) -> Relation {
     }
 }
 
-pub fn may(actor: &Actor, action: Action, _object: Object) -> Decision {
+impl Actor {
+    /// The actor's part in one project, if any.
+    pub fn project_role(&self, project: i64) -> Option<ProjectRole> {
+        let roles = self
+            .projects
+            .iter()
+            .filter(|(p, _)| *p == project)
+            .map(|(_, r)| *r);
+        // A lead listed twice (as recorded lead and as member) counts as lead.
+        roles.min_by_key(|r| match r {
+            ProjectRole::Lead => 0,
+            ProjectRole::CoOwner => 1,
+            ProjectRole::Member => 2,
+        })
+    }
+
+    /// Whether the actor answers for the project: its lead or a co-owner.
+    pub fn owns_project(&self, project: i64) -> bool {
+        matches!(
+            self.project_role(project),
+            Some(ProjectRole::Lead | ProjectRole::CoOwner)
+        )
+    }
+
+    pub fn is_officer(&self) -> bool {
+        self.is_staff()
+    }
+}
+
+pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
     let signed_in = |allowed: bool, reason: &'static str| {
         if !actor.is_signed_in() {
             Decision::SignInFirst
@@ -248,6 +297,16 @@ pub fn may(actor: &Actor, action: Action, _object: Object) -> Decision {
             actor.is_staff(),
             "Only council officers can invite people in.",
         ),
+        Action::ChangeStage => {
+            let owns = match object {
+                Object::Project(id) => actor.owns_project(id),
+                _ => false,
+            };
+            signed_in(
+                owns || actor.is_staff(),
+                "Only the project's lead, its co-owners and council officers can move it to another stage.",
+            )
+        }
     }
 }
 
@@ -277,6 +336,7 @@ mod tests {
             (Action::ReadAuditLog, ["sign in", "deny", "allow", "allow"]),
             (Action::ManageUsers, ["sign in", "deny", "deny", "allow"]),
             (Action::InvitePeople, ["sign in", "deny", "allow", "allow"]),
+            (Action::ChangeStage, ["sign in", "deny", "allow", "allow"]),
         ];
         for (action, row) in expected {
             for ((name, actor), want) in kinds().iter().zip(row) {

@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_privacy"),
     migration!(6, "0006_memberships"),
     migration!(7, "0007_outbox"),
+    migration!(8, "0008_stage_history"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

@@ -149,3 +149,98 @@ pub(crate) fn escape_like(s: &str) -> String {
     }
     out
 }
+
+/// One move in a project's stage history.
+#[derive(Debug, Clone)]
+pub struct StageChange {
+    pub from: Stage,
+    pub to: Stage,
+    pub reason: String,
+    /// The account that made the move; erased accounts keep their number.
+    pub by: Option<i64>,
+    pub by_name: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Moves a project to another stage, records the move in its stage history
+/// and the audit log, in one transaction. `from` is the stage the person saw:
+/// if the project has moved since, nothing changes and the conflict says so.
+/// The rules (who may, what must hold) are checked by the caller through
+/// `coproduce_core::lifecycle` before calling this.
+pub async fn change_stage(
+    db: &Db,
+    project_id: i64,
+    from: Stage,
+    to: Stage,
+    reason: &str,
+    by: crate::memberships::By,
+) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let moved =
+        sqlx::query("UPDATE projects SET stage = $1, updated_at = $2 WHERE id = $3 AND stage = $4")
+            .bind(to.as_str())
+            .bind(time::encode(by.now))
+            .bind(project_id)
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?;
+    if moved.rows_affected() == 0 {
+        let exists = sqlx::query("SELECT id FROM projects WHERE id = $1")
+            .bind(project_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        return Err(match exists {
+            None => crate::StoreError::NotFound,
+            Some(_) => crate::StoreError::Conflict(
+                "Someone else moved this project to another stage a moment ago: look at it again, then choose".to_owned(),
+            ),
+        });
+    }
+    sqlx::query(
+        "INSERT INTO project_stage_history (project_id, from_stage, to_stage, reason, by_person, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(project_id)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(reason.trim())
+    .bind(by.actor)
+    .bind(time::encode(by.now))
+    .execute(&mut *tx)
+    .await?;
+    let entry = crate::audit::NewEntry {
+        actor: by.actor,
+        via: by.via,
+        action: "project.stage",
+        object_type: "project",
+        object_id: project_id.to_string(),
+        summary: serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
+    };
+    crate::audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A project's stage history, newest first.
+pub async fn stage_history(db: &Db, project_id: i64) -> Result<Vec<StageChange>> {
+    let query = sqlx::query(
+        "SELECT h.from_stage, h.to_stage, h.reason, h.by_person, h.at, p.display_name AS by_name
+         FROM project_stage_history h LEFT JOIN people p ON p.id = h.by_person
+         WHERE h.project_id = $1 ORDER BY h.id DESC",
+    )
+    .bind(project_id);
+    db.fetch_all(query, |r| {
+        let from: String = r.try_get("from_stage")?;
+        let to: String = r.try_get("to_stage")?;
+        let at: String = r.try_get("at")?;
+        Ok(StageChange {
+            from: Stage::parse(&from)?,
+            to: Stage::parse(&to)?,
+            reason: r.try_get("reason")?,
+            by: r.try_get("by_person")?,
+            by_name: r.try_get("by_name")?,
+            at: time::decode(&at)?,
+        })
+    })
+    .await
+}

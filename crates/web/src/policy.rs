@@ -7,14 +7,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::handler::Handler;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum::Router;
-use coproduce_core::policy::{self, Action, Actor, Decision, Object};
+use coproduce_core::policy::{self, Action, Actor, Decision, Object, ObjectKind};
 
 use crate::auth::Viewer;
 use crate::error::Error;
@@ -140,7 +140,7 @@ pub fn actor(viewer: Option<&Viewer>) -> Actor {
     }
 }
 
-pub async fn enforce(State(table): State<Table>, req: Request, next: Next) -> Response {
+pub async fn enforce(State(table): State<Table>, mut req: Request, next: Next) -> Response {
     let Some(matched) = req
         .extensions()
         .get::<MatchedPath>()
@@ -167,7 +167,31 @@ pub async fn enforce(State(table): State<Table>, req: Request, next: Next) -> Re
         .into_response();
     };
     let actor = actor(req.extensions().get::<Viewer>());
-    match policy::may(&actor, action, Object::None) {
+    let object = match action.object_kind() {
+        None => Object::None,
+        Some(ObjectKind::Project) => {
+            let (mut parts, body) = req.into_parts();
+            let id = RawPathParams::from_request_parts(&mut parts, &())
+                .await
+                .ok()
+                .and_then(|params| {
+                    params
+                        .iter()
+                        .find(|(name, _)| *name == "id")
+                        .and_then(|(_, value)| value.parse::<i64>().ok())
+                });
+            req = Request::from_parts(parts, body);
+            match id {
+                Some(id) => Object::Project(id),
+                // Not a number: no such project, whoever asks.
+                None => {
+                    return Error::NotFound("There is no project at this address.".to_owned())
+                        .into_response()
+                }
+            }
+        }
+    };
+    match policy::may(&actor, action, object) {
         Decision::Allow => next.run(req).await,
         Decision::SignInFirst if matched.starts_with("/api/") => Error::SignInFirst.into_response(),
         Decision::SignInFirst => {

@@ -10,7 +10,7 @@ mod common;
 use common::TestApp;
 use coproduce_core::audit::Via;
 use coproduce_core::people::Role;
-use coproduce_core::policy::{self, Actor, Decision, FundRole, Object, ProjectRole};
+use coproduce_core::policy::{self, Actor, Decision, FundRole, Object, ObjectKind, ProjectRole};
 use coproduce_store::memberships;
 use reqwest::{header, Method, StatusCode};
 
@@ -119,7 +119,9 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
 
         for rule in &rules {
             let path = match rule.path {
-                "/projects/{id}" | "/api/v1/projects/{id}" => rule.path.replace("{id}", &project),
+                "/projects/{id}" | "/api/v1/projects/{id}" | "/projects/{id}/stage" => {
+                    rule.path.replace("{id}", &project)
+                }
                 "/events/{id}" | "/api/v1/events/{id}" => rule.path.replace("{id}", &event),
                 "/static/{name}" => "/static/coproduce.css".to_owned(),
                 "/invitations/{token}" => "/invitations/not-a-real-invitation".to_owned(),
@@ -160,7 +162,11 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                     }
                     _ => Actor::anonymous(),
                 };
-                let expected = policy::may(&actor, rule.action, Object::None);
+                let object = match rule.action.object_kind() {
+                    Some(ObjectKind::Project) => Object::Project(project.parse().unwrap()),
+                    None => Object::None,
+                };
+                let expected = policy::may(&actor, rule.action, object);
                 let what = format!(
                     "{} {} as {}: {status} {location}",
                     rule.method, path, kind.name

@@ -5,11 +5,14 @@ mod api;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Html;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
+use axum::Form;
+use coproduce_core::audit::Via;
 use coproduce_core::policy::{self, Action, Object};
 use coproduce_core::projects::Stage;
-use coproduce_core::{local_time, Invalid};
+use coproduce_core::{lifecycle, local_time, Invalid};
 use coproduce_store::projects::{self as store, Filter, ProjectSummary};
 use coproduce_store::wards::{self, Ward};
 use serde::Deserialize;
@@ -28,6 +31,7 @@ pub fn router() -> Routes {
     Routes::new()
         .get("/projects", Action::ReadPublic, list)
         .get("/projects/{id}", Action::ReadPublic, show)
+        .post("/projects/{id}/stage", Action::ChangeStage, change_stage)
 }
 
 /// The list's query string, as typed into the address bar: every field is
@@ -229,6 +233,29 @@ struct ShowPage {
     project: ProjectView,
     /// Shown to those the policy lets read the audit log.
     history: Option<Vec<crate::history::HistoryRow>>,
+    /// The stages this viewer may move the project to (empty: no form).
+    moves: Vec<Choice>,
+    stages: Vec<StageRow>,
+    errors: Vec<Invalid>,
+    reason: String,
+    id: i64,
+}
+
+impl ShowPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+struct StageRow {
+    when: String,
+    from: &'static str,
+    to: &'static str,
+    by: String,
+    reason: String,
 }
 
 async fn show(
@@ -236,24 +263,149 @@ async fn show(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<String>,
-) -> Result<Html<String>> {
+) -> Result<Response> {
     let missing = || {
         Error::NotFound("There is no project at this address. It may have been removed; search the projects list instead.".to_owned())
     };
     let id: i64 = id.parse().map_err(|_| missing())?;
+    project_page(chrome, &state, &viewer, id, Vec::new(), String::new()).await
+}
+
+async fn project_page(
+    chrome: Chrome,
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    errors: Vec<Invalid>,
+    reason: String,
+) -> Result<Response> {
+    let missing = || {
+        Error::NotFound("There is no project at this address. It may have been removed; search the projects list instead.".to_owned())
+    };
     let project = store::get(&state.db, id).await?.ok_or_else(missing)?;
-    let view = ProjectView::from(project);
-    let actor = crate::policy::actor(Some(&viewer));
+    let actor = crate::policy::actor(Some(viewer));
     let history = if policy::may(&actor, Action::ReadAuditLog, Object::Project(id)).is_allowed() {
         Some(crate::history::of(&state.db, "project", id).await?)
     } else {
         None
     };
-    html(ShowPage {
-        chrome: chrome.titled(view.title.clone(), "projects"),
+    let moves = lifecycle::moves_for(&actor, id, project.stage)
+        .into_iter()
+        .map(|s| Choice {
+            value: s.as_str().to_owned(),
+            label: s.label().to_owned(),
+            selected: false,
+        })
+        .collect();
+    let stages = store::stage_history(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|c| StageRow {
+            when: local_time::short_date(c.at),
+            from: c.from.label(),
+            to: c.to.label(),
+            by: c.by_name.unwrap_or_else(|| "the council".to_owned()),
+            reason: c.reason,
+        })
+        .collect();
+    let view = ProjectView::from(project);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let page = ShowPage {
+        chrome: chrome
+            .titled(view.title.clone(), "projects")
+            .with_errors(!errors.is_empty()),
         project: view,
         history,
-    })
+        moves,
+        stages,
+        errors,
+        reason,
+        id,
+    };
+    Ok((status, html(page)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct StageForm {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn change_stage(
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<i64>,
+    Form(form): Form<StageForm>,
+) -> Result<Response> {
+    let project = store::get(&state.db, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("There is no project at this address.".to_owned()))?;
+    let again = |errors: Vec<Invalid>| {
+        project_page(
+            chrome.clone(),
+            &state,
+            &viewer,
+            id,
+            errors,
+            form.reason.trim().to_owned(),
+        )
+    };
+    let to = match Stage::parse(&form.to) {
+        Ok(to) => to,
+        Err(_) => {
+            return again(vec![Invalid::new(
+                "to",
+                "Choose the stage to move the project to",
+            )])
+            .await
+        }
+    };
+    // The stage the person saw; a stale page must not move the project twice.
+    let from = Stage::parse(&form.from).unwrap_or(project.stage);
+    let actor = crate::policy::actor(Some(&viewer));
+    let mv = lifecycle::Move {
+        project: id,
+        from,
+        to,
+        reason: &form.reason,
+    };
+    if let Err(missing) = lifecycle::check(&actor, &mv, &[]) {
+        // The rule speaks of "the stage"; on this page that is the `to` field.
+        let missing = missing
+            .into_iter()
+            .map(|i| {
+                if i.field == "stage" {
+                    Invalid::new("to", i.message)
+                } else {
+                    i
+                }
+            })
+            .collect();
+        return again(missing).await;
+    }
+    let by = coproduce_store::memberships::By {
+        actor: viewer.person.as_ref().map(|p| p.id),
+        via: Via::Web,
+        now: state.clock.now(),
+    };
+    match store::change_stage(&state.db, id, from, to, &form.reason, by).await {
+        Ok(()) => {
+            let mut res = Redirect::to(&format!("/projects/{id}")).into_response();
+            *res.status_mut() = StatusCode::SEE_OTHER;
+            Ok(res)
+        }
+        Err(coproduce_store::StoreError::Conflict(m)) => again(vec![Invalid::new("to", m)]).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Builds `path?k=v&...` with each value percent-encoded.
