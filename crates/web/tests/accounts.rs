@@ -5,95 +5,10 @@
 
 mod common;
 
-use std::collections::HashMap;
-
-use common::TestApp;
+use common::{Browser, TestApp};
 use coproduce_store::audit;
 use reqwest::header;
 use reqwest::StatusCode;
-
-/// A browser's memory: its cookies, and the form token of the last page.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: HashMap<String, String>,
-    csrf: String,
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        Self {
-            app,
-            cookies: HashMap::new(),
-            csrf: String::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn remember(&mut self, res: &reqwest::Response) {
-        for v in res.headers().get_all(header::SET_COOKIE) {
-            let v = v.to_str().unwrap();
-            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            assert!(
-                attrs.contains("HttpOnly") && attrs.contains("SameSite=Lax"),
-                "{v}"
-            );
-            if attrs.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let res = self
-            .app
-            .client
-            .get(format!("{}{path}", self.app.base))
-            .header(header::COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.remember(&res);
-        let status = res.status();
-        let body = res.text().await.unwrap();
-        if let Some(token) = form_token(&body) {
-            self.csrf = token;
-        }
-        (status, body)
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        let csrf = self.csrf.clone();
-        form.push(("csrf_token", &csrf));
-        let res = self
-            .app
-            .client
-            .post(format!("{}{path}", self.app.base))
-            .header(header::COOKIE, self.cookie_header())
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        self.remember(&res);
-        res
-    }
-}
-
-fn form_token(html: &str) -> Option<String> {
-    let marker = r#"name="csrf_token" value=""#;
-    let start = html.find(marker)? + marker.len();
-    Some(html[start..start + 64].to_owned())
-}
 
 fn location(res: &reqwest::Response) -> String {
     res.headers()[header::LOCATION].to_str().unwrap().to_owned()
@@ -104,12 +19,12 @@ async fn a_resident_signs_up_signs_out_and_signs_in_again() {
     for app in TestApp::each(false).await {
         eprintln!("engine: {}", app.engine);
         let mut b = Browser::new(&app);
-        let (status, page) = b.get("/sign-up").await;
+        let (status, page, _) = b.get("/sign-up").await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("Create an account"));
 
         let res = b
-            .post(
+            .post_raw(
                 "/sign-up",
                 &[
                     ("name", "Ada Okafor"),
@@ -122,7 +37,7 @@ async fn a_resident_signs_up_signs_out_and_signs_in_again() {
         assert_eq!(location(&res), "/account");
         let first_session = b.cookies["coproduce_session"].clone();
 
-        let (status, page) = b.get("/account").await;
+        let (status, page, _) = b.get("/account").await;
         assert_eq!(status, StatusCode::OK);
         assert!(
             page.contains("ada@example.org"),
@@ -130,7 +45,7 @@ async fn a_resident_signs_up_signs_out_and_signs_in_again() {
         );
         assert!(page.contains("Sign out"));
 
-        let res = b.post("/sign-out", &[]).await;
+        let res = b.post_raw("/sign-out", &[]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         assert!(!b.cookies.contains_key("coproduce_session"));
         // The old session id no longer signs anyone in, even if replayed.
@@ -146,7 +61,7 @@ async fn a_resident_signs_up_signs_out_and_signs_in_again() {
 
         b.get("/sign-in").await;
         let res = b
-            .post(
+            .post_raw(
                 "/sign-in",
                 &[
                     ("email", "ada@example.org"),
@@ -161,7 +76,7 @@ async fn a_resident_signs_up_signs_out_and_signs_in_again() {
             b.cookies["coproduce_session"], first_session,
             "a new id at every sign-in"
         );
-        let (_, page) = b.get("/").await;
+        let (_, page, _) = b.get("/").await;
         assert!(page.contains("Your account"));
 
         // Each step is in the audit log, under the person's id only, and the
@@ -203,7 +118,7 @@ async fn sign_up_mistakes_are_listed_together() {
         let mut b = Browser::new(&app);
         b.get("/sign-up").await;
         let res = b
-            .post(
+            .post_raw(
                 "/sign-up",
                 &[("name", " "), ("email", "nope"), ("password", "short")],
             )
@@ -226,12 +141,12 @@ async fn sign_up_mistakes_are_listed_together() {
             ("password", "a long enough pass"),
         ];
         assert_eq!(
-            b.post("/sign-up", &ok).await.status(),
+            b.post_raw("/sign-up", &ok).await.status(),
             StatusCode::SEE_OTHER
         );
         let mut other = Browser::new(&app);
         other.get("/sign-up").await;
-        let again = other.post("/sign-up", &ok).await;
+        let again = other.post_raw("/sign-up", &ok).await;
         assert_eq!(again.status(), StatusCode::BAD_REQUEST);
         assert!(again.text().await.unwrap().contains("sign in instead"));
     }
@@ -260,7 +175,7 @@ async fn forms_without_the_right_token_are_refused_and_change_nothing() {
 
         // The visitor's cookie but a wrong token.
         b.csrf = "0".repeat(64);
-        let res = b.post("/sign-up", &fields).await;
+        let res = b.post_raw("/sign-up", &fields).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
         assert!(res.text().await.unwrap().contains("reload the page"));
 
@@ -268,7 +183,7 @@ async fn forms_without_the_right_token_are_refused_and_change_nothing() {
         let mut c = Browser::new(&app);
         c.get("/sign-in").await;
         let res = c
-            .post(
+            .post_raw(
                 "/sign-in",
                 &[
                     ("email", "m@example.org"),
@@ -285,7 +200,7 @@ async fn repeated_wrong_passwords_are_refused_for_a_while() {
     for app in TestApp::each(false).await {
         let mut b = Browser::new(&app);
         b.get("/sign-up").await;
-        b.post(
+        b.post_raw(
             "/sign-up",
             &[
                 ("name", "Kim"),
@@ -294,14 +209,14 @@ async fn repeated_wrong_passwords_are_refused_for_a_while() {
             ],
         )
         .await;
-        b.post("/sign-out", &[]).await;
+        b.post_raw("/sign-out", &[]).await;
 
         let mut m = Browser::new(&app);
         m.get("/sign-in").await;
         let mut last = String::new();
         for _ in 0..5 {
             let res = m
-                .post(
+                .post_raw(
                     "/sign-in",
                     &[("email", "kim@example.org"), ("password", "a wrong guess")],
                 )
@@ -312,7 +227,7 @@ async fn repeated_wrong_passwords_are_refused_for_a_while() {
         assert!(last.contains("not right"), "{last}");
         // Now even the right password is refused, with a time to come back.
         let res = m
-            .post(
+            .post_raw(
                 "/sign-in",
                 &[
                     ("email", "kim@example.org"),

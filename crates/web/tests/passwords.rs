@@ -5,128 +5,18 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use common::TestApp;
+use common::{Browser, TestApp};
 use coproduce_core::clock::{Clock, ManualClock};
 use coproduce_core::outbox::backoff;
 use coproduce_store::audit;
 use coproduce_store::outbox::{self, NewMessage, SITE};
 use coproduce_store::{testing, Db};
 use coproduce_web::outbox::{deliver_due, Message, Round, Sender, Worker};
-use reqwest::header;
 use reqwest::StatusCode;
-
-/// A browser: its cookies and the form token of the last page it loaded.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: HashMap<String, String>,
-    csrf: String,
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        Self {
-            app,
-            cookies: HashMap::new(),
-            csrf: String::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        let pairs: Vec<String> = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        pairs.join("; ")
-    }
-
-    fn keep_cookies(&mut self, res: &reqwest::Response) {
-        for v in res.headers().get_all(header::SET_COOKIE) {
-            let v = v.to_str().unwrap();
-            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attrs.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String, Option<String>) {
-        let res = self
-            .app
-            .client
-            .get(format!("{}{path}", self.app.base))
-            .header(header::COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&res);
-        let status = res.status();
-        let location = location(&res);
-        let body = res.text().await.unwrap();
-        let marker = r#"name="csrf_token" value=""#;
-        if let Some(at) = body.find(marker) {
-            let start = at + marker.len();
-            self.csrf = body[start..start + 64].to_owned();
-        }
-        (status, body, location)
-    }
-
-    async fn post(
-        &mut self,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> (StatusCode, String, Option<String>) {
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        let csrf = self.csrf.clone();
-        form.push(("csrf_token", &csrf));
-        let res = self
-            .app
-            .client
-            .post(format!("{}{path}", self.app.base))
-            .header(header::COOKIE, self.cookie_header())
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&res);
-        let status = res.status();
-        let location = location(&res);
-        (status, res.text().await.unwrap(), location)
-    }
-
-    async fn sign_up(&mut self, name: &str, email: &str, password: &str) {
-        self.get("/sign-up").await;
-        let (status, _, _) = self
-            .post(
-                "/sign-up",
-                &[("name", name), ("email", email), ("password", password)],
-            )
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-    }
-
-    async fn sign_in(&mut self, email: &str, password: &str) -> Option<String> {
-        self.get("/sign-in").await;
-        let (_, _, location) = self
-            .post("/sign-in", &[("email", email), ("password", password)])
-            .await;
-        location
-    }
-}
-
-fn location(res: &reqwest::Response) -> Option<String> {
-    res.headers()
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_owned())
-}
 
 /// The path of the reset link in the newest message to `email`.
 async fn reset_link(app: &TestApp, email: &str) -> String {

@@ -11,6 +11,8 @@ use coproduce_store::demo::{self, NoProgress, Scale};
 use coproduce_store::testing::{self, TestDb};
 use coproduce_store::Db;
 use coproduce_web::{Application, Settings};
+use std::collections::HashMap;
+
 use reqwest::header;
 use reqwest::StatusCode;
 
@@ -159,4 +161,122 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// A browser: its cookies and the form token of the last page it loaded.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    pub cookies: HashMap<String, String>,
+    pub csrf: String,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            cookies: HashMap::new(),
+            csrf: String::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        let pairs: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        pairs.join("; ")
+    }
+
+    fn keep_cookies(&mut self, res: &reqwest::Response) {
+        for v in res.headers().get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            assert!(
+                attrs.contains("HttpOnly") && attrs.contains("SameSite=Lax"),
+                "{v}"
+            );
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> (StatusCode, String, Option<String>) {
+        let res = self
+            .app
+            .client
+            .get(format!("{}{path}", self.app.base))
+            .header(header::COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&res);
+        let status = res.status();
+        let location = location(&res);
+        let body = res.text().await.unwrap();
+        let marker = r#"name="csrf_token" value=""#;
+        if let Some(at) = body.find(marker) {
+            let start = at + marker.len();
+            self.csrf = body[start..start + 64].to_owned();
+        }
+        (status, body, location)
+    }
+
+    /// Sends a form with the page's token, keeping any cookies it sets.
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone();
+        form.push(("csrf_token", &csrf));
+        let res = self
+            .app
+            .client
+            .post(format!("{}{path}", self.app.base))
+            .header(header::COOKIE, self.cookie_header())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&res);
+        res
+    }
+
+    pub async fn post(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let res = self.post_raw(path, fields).await;
+        let status = res.status();
+        let location = location(&res);
+        (status, res.text().await.unwrap(), location)
+    }
+
+    pub async fn sign_up(&mut self, name: &str, email: &str, password: &str) {
+        self.get("/sign-up").await;
+        let (status, _, _) = self
+            .post(
+                "/sign-up",
+                &[("name", name), ("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Option<String> {
+        self.get("/sign-in").await;
+        let (_, _, location) = self
+            .post("/sign-in", &[("email", email), ("password", password)])
+            .await;
+        location
+    }
+}
+
+pub fn location(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
 }
