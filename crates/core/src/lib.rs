@@ -5,10 +5,12 @@
 pub mod audit;
 pub mod clock;
 pub mod events;
+pub mod files;
 pub mod invalid;
 pub mod lifecycle;
 pub mod local_time;
 pub mod money;
+pub mod organisations;
 pub mod outbox;
 pub mod password;
 pub mod people;
@@ -17,6 +19,7 @@ pub mod privacy;
 pub mod projects;
 pub mod reset;
 pub mod sessions;
+pub mod text;
 pub mod throttle;
 pub mod tokens;
 

@@ -7,10 +7,12 @@
 
 use crate::people::Role;
 use crate::privacy::Relation;
+use crate::projects::mandate::Power;
 use crate::tokens::Scope;
 
 /// A person's part in one project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ProjectRole {
     Lead,
     CoOwner,
@@ -103,6 +105,9 @@ pub struct Actor {
     pub fund_holders: Vec<(i64, FundRole)>,
     /// Set when the request came with an API token: what the token allows.
     pub token_scope: Option<Scope>,
+    /// The mandates in force on the projects this person leads or co-owns:
+    /// what they may decide there without asking.
+    pub mandates: Vec<crate::projects::mandate::InForce>,
 }
 
 impl Actor {
@@ -145,6 +150,26 @@ pub enum Action {
     /// Move a project along its lifecycle (the lifecycle rules then say which
     /// moves this person may make).
     ChangeStage,
+    /// Start a project: a resident proposes one, an officer records one.
+    ProposeProject,
+    /// Change what a project is: its description, dates, activities, place,
+    /// lead's capacity and owning organisation.
+    EditProject,
+    /// Accept or decline people who ask to join, give team roles, and mark
+    /// co-owners who use what the project delivers.
+    ManageTeam,
+    /// Publish and close the project's needs.
+    ManageNeeds,
+    /// Post a catch-up update and manage next steps.
+    PostUpdate,
+    /// Keep the project's contacts and documents.
+    ManageContacts,
+    /// Draft or agree the project's mandate.
+    AgreeMandate,
+    /// Ask to join a project's team.
+    AskToJoin,
+    /// See one's own dashboard.
+    ReadDashboard,
 }
 
 impl Action {
@@ -156,11 +181,20 @@ impl Action {
             | Action::UseOwnAccount
             | Action::ManageUsers
             | Action::InvitePeople
-            | Action::ChangeStage => true,
+            | Action::ChangeStage
+            | Action::ProposeProject
+            | Action::EditProject
+            | Action::ManageTeam
+            | Action::ManageNeeds
+            | Action::PostUpdate
+            | Action::ManageContacts
+            | Action::AgreeMandate
+            | Action::AskToJoin => true,
+            Action::ReadDashboard => false,
         }
     }
 
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 16] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
@@ -168,14 +202,37 @@ impl Action {
         Action::ManageUsers,
         Action::InvitePeople,
         Action::ChangeStage,
+        Action::ProposeProject,
+        Action::EditProject,
+        Action::ManageTeam,
+        Action::ManageNeeds,
+        Action::PostUpdate,
+        Action::ManageContacts,
+        Action::AgreeMandate,
+        Action::AskToJoin,
+        Action::ReadDashboard,
     ];
 
     /// What the action is done to, when the decision depends on it: the
     /// route's `{id}` then names the object.
     pub fn object_kind(self) -> Option<ObjectKind> {
         match self {
-            Action::ChangeStage => Some(ObjectKind::Project),
-            _ => None,
+            Action::ChangeStage
+            | Action::EditProject
+            | Action::ManageTeam
+            | Action::ManageNeeds
+            | Action::PostUpdate
+            | Action::ManageContacts
+            | Action::AgreeMandate
+            | Action::AskToJoin => Some(ObjectKind::Project),
+            Action::ReadPublic
+            | Action::Authenticate
+            | Action::UseOwnAccount
+            | Action::ReadAuditLog
+            | Action::ManageUsers
+            | Action::InvitePeople
+            | Action::ProposeProject
+            | Action::ReadDashboard => None,
         }
     }
 }
@@ -265,6 +322,25 @@ impl Actor {
     pub fn is_officer(&self) -> bool {
         self.is_staff()
     }
+
+    /// The mandate in force on a project, if the actor owns it and one is.
+    pub fn mandate(&self, project: i64) -> Option<&crate::projects::mandate::InForce> {
+        if !self.owns_project(project) {
+            return None;
+        }
+        self.mandates.iter().find(|m| m.project == project)
+    }
+
+    /// Whether the actor owns the project and its mandate hands them `power`.
+    pub fn holds(&self, project: i64, power: Power) -> bool {
+        self.mandate(project)
+            .is_some_and(|m| m.powers.contains(power))
+    }
+
+    /// Whether the actor is the project's lead (not a co-owner).
+    pub fn leads(&self, project: i64) -> bool {
+        self.project_role(project) == Some(ProjectRole::Lead)
+    }
 }
 
 pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
@@ -282,6 +358,15 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             "This API token may only read: create a read-and-change token to make changes.",
         );
     }
+    // Letting go is explicit: an owner acts alone only where the agreed
+    // mandate says so; officers always may.
+    let under_mandate = |power: Power, reason: &'static str| {
+        let holds = match object {
+            Object::Project(id) => actor.holds(id, power),
+            _ => false,
+        };
+        signed_in(holds || actor.is_staff(), reason)
+    };
     match action {
         Action::ReadPublic | Action::Authenticate => Decision::Allow,
         Action::UseOwnAccount => signed_in(true, ""),
@@ -305,6 +390,49 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             signed_in(
                 owns || actor.is_staff(),
                 "Only the project's lead, its co-owners and council officers can move it to another stage.",
+            )
+        }
+        Action::ProposeProject | Action::AskToJoin | Action::ReadDashboard => signed_in(true, ""),
+        Action::EditProject => under_mandate(
+            Power::ChangePlan,
+            "Only a council officer, or a lead whose agreed mandate lets them change the plan, can change this project's description and plan.",
+        ),
+        Action::ManageTeam => under_mandate(
+            Power::ManageTeam,
+            "Only a council officer, or a lead whose agreed mandate lets them manage the team, can accept people into this project.",
+        ),
+        Action::ManageNeeds => under_mandate(
+            Power::PublishNeeds,
+            "Only a council officer, or a lead whose agreed mandate lets them publish needs, can change this project's needs.",
+        ),
+        Action::PostUpdate => {
+            let member = match object {
+                Object::Project(id) => actor.project_role(id).is_some(),
+                _ => false,
+            };
+            signed_in(
+                member || actor.is_staff(),
+                "Only the project's team and council officers can post its updates and next steps.",
+            )
+        }
+        Action::ManageContacts => {
+            let owns = match object {
+                Object::Project(id) => actor.owns_project(id),
+                _ => false,
+            };
+            signed_in(
+                owns || actor.is_staff(),
+                "Only the project's lead, its co-owners and council officers keep its contacts and documents.",
+            )
+        }
+        Action::AgreeMandate => {
+            let leads = match object {
+                Object::Project(id) => actor.leads(id),
+                _ => false,
+            };
+            signed_in(
+                leads || actor.is_staff(),
+                "Only the project's lead and council officers agree its mandate.",
             )
         }
     }
@@ -337,6 +465,24 @@ mod tests {
             (Action::ManageUsers, ["sign in", "deny", "deny", "allow"]),
             (Action::InvitePeople, ["sign in", "deny", "allow", "allow"]),
             (Action::ChangeStage, ["sign in", "deny", "allow", "allow"]),
+            (
+                Action::ProposeProject,
+                ["sign in", "allow", "allow", "allow"],
+            ),
+            (Action::EditProject, ["sign in", "deny", "allow", "allow"]),
+            (Action::ManageTeam, ["sign in", "deny", "allow", "allow"]),
+            (Action::ManageNeeds, ["sign in", "deny", "allow", "allow"]),
+            (Action::PostUpdate, ["sign in", "deny", "allow", "allow"]),
+            (
+                Action::ManageContacts,
+                ["sign in", "deny", "allow", "allow"],
+            ),
+            (Action::AgreeMandate, ["sign in", "deny", "allow", "allow"]),
+            (Action::AskToJoin, ["sign in", "allow", "allow", "allow"]),
+            (
+                Action::ReadDashboard,
+                ["sign in", "allow", "allow", "allow"],
+            ),
         ];
         for (action, row) in expected {
             for ((name, actor), want) in kinds().iter().zip(row) {
@@ -400,6 +546,51 @@ mod tests {
             ProjectRole::CoOwner
         );
         assert!(FundRole::parse("boss").is_err());
+    }
+
+    #[test]
+    fn a_lead_acts_alone_only_where_the_mandate_says() {
+        use crate::money::Pence;
+        use crate::projects::mandate::{InForce, Powers};
+        let mut lead = Actor {
+            projects: vec![(7, ProjectRole::Lead), (8, ProjectRole::Member)],
+            ..Actor::person(1, Role::Resident)
+        };
+        let on = |a: &Actor, action| may(a, action, Object::Project(7)).is_allowed();
+        assert!(
+            !on(&lead, Action::EditProject),
+            "no mandate, no plan changes"
+        );
+        assert!(on(&lead, Action::PostUpdate), "updates need no mandate");
+        assert!(on(&lead, Action::ManageContacts));
+        assert!(on(&lead, Action::AgreeMandate));
+        lead.mandates = vec![
+            InForce {
+                project: 7,
+                powers: Powers::of(&[Power::ChangePlan, Power::ManageTeam]),
+                spending_limit: Pence::new(5_000),
+            },
+            // A mandate on a project the person only helps with hands them nothing.
+            InForce {
+                project: 8,
+                powers: Powers::of(&Power::ALL),
+                spending_limit: Pence::ZERO,
+            },
+        ];
+        assert!(on(&lead, Action::EditProject));
+        assert!(on(&lead, Action::ManageTeam));
+        assert!(!on(&lead, Action::ManageNeeds), "not handed over");
+        assert!(!may(&lead, Action::EditProject, Object::Project(8)).is_allowed());
+        assert!(may(&lead, Action::PostUpdate, Object::Project(8)).is_allowed());
+        assert!(!may(&lead, Action::ManageContacts, Object::Project(8)).is_allowed());
+        let co_owner = Actor {
+            projects: vec![(7, ProjectRole::CoOwner)],
+            ..Actor::person(4, Role::Resident)
+        };
+        assert!(
+            !on(&co_owner, Action::AgreeMandate),
+            "the lead signs, not a co-owner"
+        );
     }
 
     #[test]

@@ -59,3 +59,22 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Event>> {
     let row = sqlx::query(&sql).bind(id).fetch_optional(db.pool()).await?;
     row.as_ref().map(event).transpose()
 }
+
+/// Events to name as a project's origin: the newest first, by start.
+pub async fn choices(db: &Db, limit: i64) -> Result<Vec<(i64, String, DateTime<Utc>)>> {
+    db.fetch_all(
+        sqlx::query(
+            "SELECT id, title, starts_at FROM events ORDER BY starts_at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit),
+        |r| {
+            let at: String = r.try_get("starts_at")?;
+            Ok((
+                r.try_get("id")?,
+                r.try_get("title")?,
+                crate::time::decode(&at)?,
+            ))
+        },
+    )
+    .await
+}

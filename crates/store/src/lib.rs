@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod blobs;
 pub mod db;
 
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod invitations;
 pub mod memberships;
 pub mod meta;
 pub mod migrate;
+pub mod organisations;
 pub mod outbox;
 pub mod passwords;
 pub mod people;

@@ -9,13 +9,19 @@ use sqlx::{Any, Row, Transaction};
 use crate::audit::{self, NewEntry, Via};
 use crate::{time, Backend, Db, Result, StoreError};
 
+/// What the policy needs to know of a person's roles.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    pub projects: Vec<(i64, ProjectRole)>,
+    pub fund_holders: Vec<(i64, FundRole)>,
+    /// Mandates in force on the projects they lead or co-own.
+    pub mandates: Vec<coproduce_core::projects::mandate::InForce>,
+}
+
 /// Every project and fund-holder role a person holds, for the policy. A
 /// project's recorded lead counts as its lead even before a membership row
 /// exists for them.
-pub async fn for_person(
-    db: &Db,
-    person_id: i64,
-) -> Result<(Vec<(i64, ProjectRole)>, Vec<(i64, FundRole)>)> {
+pub async fn for_person(db: &Db, person_id: i64) -> Result<Roles> {
     let rows = sqlx::query(
         "SELECT project_id, role FROM project_members WHERE person_id = $1
          UNION SELECT id AS project_id, 'lead' AS role FROM projects WHERE lead_id = $1",
@@ -38,7 +44,11 @@ pub async fn for_person(
         let role: String = r.try_get("role")?;
         funds.push((r.try_get("fund_holder_id")?, FundRole::parse(&role)?));
     }
-    Ok((projects, funds))
+    Ok(Roles {
+        projects,
+        fund_holders: funds,
+        mandates: crate::projects::mandate::in_force_for(db, person_id).await?,
+    })
 }
 
 /// Who made a change, through which door, and when: what every audit entry

@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_memberships"),
     migration!(7, "0007_outbox"),
     migration!(8, "0008_stage_history"),
+    migration!(9, "0009_project_details"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

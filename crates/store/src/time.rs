@@ -19,6 +19,21 @@ pub fn encode_date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+pub fn decode_date(s: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
+        StoreError::Migration(format!(
+            "a stored date '{s}' cannot be read ({e}): the database was written by something else"
+        ))
+    })
+}
+
+/// Reads an optional date column.
+pub fn date_column(r: &sqlx::any::AnyRow, column: &str) -> Result<Option<NaiveDate>, StoreError> {
+    use sqlx::Row;
+    let text: Option<String> = r.try_get(column)?;
+    text.as_deref().map(decode_date).transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

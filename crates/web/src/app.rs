@@ -25,8 +25,8 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::policy::{self, Routes};
 use crate::{
-    accounts, admin, api, assets, auth, error, events, health, home, invitations, privacy,
-    projects, security, tokens,
+    accounts, admin, api, assets, auth, dashboard, error, events, health, home, invitations,
+    privacy, projects, security, tokens,
 };
 
 /// What the server needs to know; the CLI builds it from flags, environment
@@ -222,6 +222,7 @@ pub(crate) fn page_routes() -> Routes {
     Routes::new()
         .merge(home::router())
         .merge(projects::router())
+        .merge(dashboard::router())
         .merge(events::router())
         .merge(accounts::router())
         .merge(admin::router())

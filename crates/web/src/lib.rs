@@ -9,6 +9,7 @@ mod app;
 mod assets;
 mod auth;
 mod charts;
+mod dashboard;
 mod error;
 mod errors;
 mod events;

@@ -134,6 +134,7 @@ pub fn actor(viewer: Option<&Viewer>) -> Actor {
             token_scope: viewer.token_scope,
             projects: viewer.projects.clone(),
             fund_holders: viewer.fund_holders.clone(),
+            mandates: viewer.mandates.clone(),
             ..Actor::person(p.id, p.role)
         },
         None => Actor::anonymous(),

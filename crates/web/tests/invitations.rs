@@ -120,7 +120,10 @@ async fn an_officer_brings_in_a_treasurer_through_a_link_used_once() {
             .await
             .unwrap()
             .unwrap();
-        let (_, funds) = memberships::for_person(&app.db, tess.id).await.unwrap();
+        let funds = memberships::for_person(&app.db, tess.id)
+            .await
+            .unwrap()
+            .fund_holders;
         assert_eq!(funds, [(trust, FundRole::Treasurer)]);
 
         // Used once only.

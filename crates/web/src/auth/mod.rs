@@ -39,6 +39,8 @@ pub struct Viewer {
     /// The signed-in person's roles in projects and fund holders.
     pub projects: Vec<(i64, ProjectRole)>,
     pub fund_holders: Vec<(i64, FundRole)>,
+    /// Mandates in force on the projects they lead or co-own.
+    pub mandates: Vec<coproduce_core::projects::mandate::InForce>,
 }
 
 /// 32 random bytes, hex-encoded: for session ids and CSRF tokens.
@@ -134,6 +136,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         token_scope: None,
         projects: Vec::new(),
         fund_holders: Vec::new(),
+        mandates: Vec::new(),
     };
     let mut clear_session_cookie = false;
 
@@ -162,9 +165,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
                 }
             }
             match memberships::for_person(&state.db, found.person.id).await {
-                Ok((projects, funds)) => {
-                    viewer.projects = projects;
-                    viewer.fund_holders = funds;
+                Ok(roles) => {
+                    viewer.projects = roles.projects;
+                    viewer.fund_holders = roles.fund_holders;
+                    viewer.mandates = roles.mandates;
                 }
                 Err(e) => return Error::from(e).into_response(),
             }
@@ -242,9 +246,10 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
 
     if let Some(p) = &viewer.person {
         match memberships::for_person(&state.db, p.id).await {
-            Ok((projects, funds)) => {
-                viewer.projects = projects;
-                viewer.fund_holders = funds;
+            Ok(roles) => {
+                viewer.projects = roles.projects;
+                viewer.fund_holders = roles.fund_holders;
+                viewer.mandates = roles.mandates;
             }
             Err(e) => return Error::from(e).into_response(),
         }

@@ -32,6 +32,9 @@ pub struct ProjectOut {
     /// The lead's display name; absent while the project looks for one.
     pub lead: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// True when the lead carries the project alone: no co-owner and no
+    /// constituted group behind it.
+    pub lone_lead: bool,
 }
 
 impl From<ProjectSummary> for ProjectOut {
@@ -44,8 +47,65 @@ impl From<ProjectSummary> for ProjectOut {
             ward: p.ward,
             lead: p.lead,
             updated_at: p.updated_at,
+            lone_lead: p.lone_lead,
         }
     }
+}
+
+/// A project in full, as the public sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectDetailOut {
+    #[serde(flatten)]
+    pub project: ProjectOut,
+    /// Markdown, as written; render it with raw HTML stripped.
+    pub background: String,
+    /// Theme codes, e.g. `growing`, `food`.
+    pub themes: Vec<String>,
+    /// Activity codes the risk register reads, e.g. `food`, `public_event`.
+    pub activities: Vec<ActivityOut>,
+    /// The slugs of the wards it serves beyond its home ward.
+    pub wards_served: Vec<String>,
+    /// One of direct, event, space_report, proposal.
+    pub origin: String,
+    pub address: String,
+    /// WGS 84 decimal degrees, when a point is set.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub starts_on: Option<chrono::NaiveDate>,
+    pub ends_on: Option<chrono::NaiveDate>,
+    pub owner_organisation: Option<String>,
+    pub lead_hours_per_week: Option<i64>,
+    pub lead_until: Option<chrono::NaiveDate>,
+    pub open_needs: Vec<NeedOut>,
+    /// The newest updates first, at most 20.
+    pub updates: Vec<UpdateOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityOut {
+    pub activity: String,
+    /// The landowner, for `third_party_premises`.
+    pub detail: String,
+    /// Expected attendance, for `public_event`.
+    pub attendance: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedOut {
+    pub id: i64,
+    /// `skill` or `resource`.
+    pub kind: String,
+    pub description: String,
+    pub hours_per_week: Option<i64>,
+    pub from_on: Option<chrono::NaiveDate>,
+    pub to_on: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpdateOut {
+    pub happened: String,
+    pub next: String,
+    pub posted_at: DateTime<Utc>,
 }
 
 /// One page of projects, newest first.
@@ -59,8 +119,15 @@ pub struct ProjectPage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProjectParams {
-    /// Words to find in the title or summary.
+    /// Words to find: every word must appear in the title, summary,
+    /// background or one of the project's updates.
     q: Option<String>,
+    /// Only projects with this theme code (e.g. `growing`).
+    theme: Option<String>,
+    /// `true` for only projects whose lead is on their own.
+    lone_lead: Option<bool>,
+    /// Only projects with an open skill need mentioning these words.
+    skill: Option<String>,
     /// Only projects at this stage.
     stage: Option<String>,
     /// Only projects in this ward (its slug, e.g. `brixton-north`).
@@ -90,6 +157,9 @@ async fn list_projects(
         q: p.q,
         stage: p.stage,
         ward: p.ward,
+        theme: p.theme,
+        lone_lead: p.lone_lead.filter(|l| *l).map(|_| "1".to_owned()),
+        skill: p.skill,
         after: p.after,
     };
     let limit = p.limit.unwrap_or(super::PAGE_SIZE).clamp(1, 100);
@@ -108,16 +178,60 @@ async fn list_projects(
     tag = "projects",
     params(("id" = i64, Path, description = "The project's id")),
     responses(
-        (status = 200, description = "The project", body = ProjectOut),
+        (status = 200, description = "The project", body = ProjectDetailOut),
         (status = 404, description = "No such project", body = Problem, content_type = "application/problem+json")
     )
 )]
 async fn get_project(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<Json<ProjectOut>> {
-    let project = store::get(&state.db, id)
+) -> Result<Json<ProjectDetailOut>> {
+    let p = store::details::get(&state.db, id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("There is no project with id {id}.")))?;
-    Ok(Json(project.into()))
+    let needs = store::team::open_needs(&state.db, id).await?;
+    let updates = store::updates::list(&state.db, id, 20).await?;
+    Ok(Json(ProjectDetailOut {
+        background: p.background,
+        themes: p.themes.iter().map(|t| t.as_str().to_owned()).collect(),
+        activities: p
+            .activities
+            .into_iter()
+            .map(|a| ActivityOut {
+                activity: a.activity.as_str().to_owned(),
+                detail: a.detail,
+                attendance: a.attendance,
+            })
+            .collect(),
+        wards_served: p.wards_served.into_iter().map(|w| w.slug).collect(),
+        origin: p.origin.as_str().to_owned(),
+        address: p.address,
+        latitude: p.point.map(|pt| pt.lat()),
+        longitude: p.point.map(|pt| pt.lon()),
+        starts_on: p.starts_on,
+        ends_on: p.ends_on,
+        owner_organisation: p.owner_org.map(|o| o.name),
+        lead_hours_per_week: p.capacity.hours_per_week,
+        lead_until: p.capacity.until,
+        open_needs: needs
+            .into_iter()
+            .map(|n| NeedOut {
+                id: n.id,
+                kind: n.kind.as_str().to_owned(),
+                description: n.description,
+                hours_per_week: n.hours_per_week,
+                from_on: n.from_on,
+                to_on: n.to_on,
+            })
+            .collect(),
+        updates: updates
+            .into_iter()
+            .map(|u| UpdateOut {
+                happened: u.happened,
+                next: u.next,
+                posted_at: u.posted_at,
+            })
+            .collect(),
+        project: p.summary.into(),
+    }))
 }

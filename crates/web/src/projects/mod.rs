@@ -1,7 +1,11 @@
 //! Projects: the public list with search and filters, one project's page, and
 //! their JSON twins.
 
+mod actions;
 mod api;
+mod edit;
+mod mandate;
+pub mod page;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -10,7 +14,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use axum::Form;
 use coproduce_core::audit::Via;
-use coproduce_core::policy::{self, Action, Object};
+use coproduce_core::policy::Action;
+use coproduce_core::projects::details::Theme;
 use coproduce_core::projects::Stage;
 use coproduce_core::{lifecycle, local_time, Invalid};
 use coproduce_store::projects::{self as store, Filter, ProjectSummary};
@@ -32,6 +37,71 @@ pub fn router() -> Routes {
         .get("/projects", Action::ReadPublic, list)
         .get("/projects/{id}", Action::ReadPublic, show)
         .post("/projects/{id}/stage", Action::ChangeStage, change_stage)
+        .get("/projects/new", Action::ProposeProject, edit::new_form)
+        .post("/projects/new", Action::ProposeProject, edit::create)
+        .get("/projects/{id}/edit", Action::EditProject, edit::edit_form)
+        .post("/projects/{id}/edit", Action::EditProject, edit::save)
+        .get(
+            "/projects/{id}/mandate",
+            Action::AgreeMandate,
+            mandate::show,
+        )
+        .post(
+            "/projects/{id}/mandate",
+            Action::AgreeMandate,
+            mandate::draft,
+        )
+        .post(
+            "/projects/{id}/mandate/agree",
+            Action::AgreeMandate,
+            mandate::agree,
+        )
+        .post("/projects/{id}/join", Action::AskToJoin, actions::join)
+        .post(
+            "/projects/{id}/requests/{request}",
+            Action::ManageTeam,
+            actions::decide,
+        )
+        .post(
+            "/projects/{id}/members/{person}",
+            Action::ManageTeam,
+            actions::member,
+        )
+        .post(
+            "/projects/{id}/needs",
+            Action::ManageNeeds,
+            actions::add_need,
+        )
+        .post(
+            "/projects/{id}/needs/{need}",
+            Action::ManageNeeds,
+            actions::close_need,
+        )
+        .post(
+            "/projects/{id}/updates",
+            Action::PostUpdate,
+            actions::post_update,
+        )
+        .post(
+            "/projects/{id}/steps",
+            Action::PostUpdate,
+            actions::add_step,
+        )
+        .post(
+            "/projects/{id}/steps/{step}/done",
+            Action::PostUpdate,
+            actions::step_done,
+        )
+        .post(
+            "/projects/{id}/contacts",
+            Action::ManageContacts,
+            actions::add_contact,
+        )
+        .post(
+            "/projects/{id}/contacts/{contact}/remove",
+            Action::ManageContacts,
+            actions::remove_contact,
+        )
 }
 
 /// The list's query string, as typed into the address bar: every field is
@@ -41,6 +111,11 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub stage: Option<String>,
     pub ward: Option<String>,
+    pub theme: Option<String>,
+    /// "1" (the checkbox) for only lone-lead projects.
+    pub lone_lead: Option<String>,
+    /// Words an open skill need mentions.
+    pub skill: Option<String>,
     pub after: Option<String>,
 }
 
@@ -82,11 +157,37 @@ impl ListQuery {
                 }
             },
         };
+        let theme = match self
+            .theme
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(t) => match Theme::parse(t) {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    errors.push(Invalid::new("theme", "Choose a theme from the list"));
+                    None
+                }
+            },
+        };
         let q = self.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if let Some(q) = q {
             if q.chars().count() > 200 {
                 errors.push(Invalid::new("q", "Search for 200 characters or fewer"));
             }
+        }
+        let skill = self
+            .skill
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        if skill.is_some_and(|s| s.chars().count() > 100) {
+            errors.push(Invalid::new(
+                "skill",
+                "Describe the skill in 100 characters or fewer",
+            ));
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -95,6 +196,12 @@ impl ListQuery {
             q: q.map(str::to_owned),
             stage,
             ward: self.ward.clone().filter(|w| !w.trim().is_empty()),
+            theme,
+            lone_lead: self
+                .lone_lead
+                .as_deref()
+                .is_some_and(|v| !v.trim().is_empty()),
+            skill: skill.map(str::to_owned),
             after,
             limit,
         })
@@ -111,6 +218,7 @@ pub struct ProjectView {
     pub ward: String,
     pub lead: String,
     pub updated: String,
+    pub lone_lead: bool,
 }
 
 impl From<ProjectSummary> for ProjectView {
@@ -124,14 +232,15 @@ impl From<ProjectSummary> for ProjectView {
             ward: p.ward.unwrap_or_else(|| "Borough-wide".to_owned()),
             lead: p.lead.unwrap_or_else(|| "Looking for a lead".to_owned()),
             updated: local_time::short_date(p.updated_at),
+            lone_lead: p.lone_lead,
         }
     }
 }
 
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
 }
 
 #[derive(Template)]
@@ -141,6 +250,9 @@ struct ListPage {
     q: String,
     stages: Vec<Choice>,
     wards: Vec<Choice>,
+    themes: Vec<Choice>,
+    skill: String,
+    lone_lead: bool,
     errors: Vec<Invalid>,
     projects: Vec<ProjectView>,
     filtered: bool,
@@ -177,6 +289,12 @@ async fn list(
     };
     let chosen_stage = query.stage.clone().unwrap_or_default();
     let chosen_ward = query.ward.clone().unwrap_or_default();
+    let chosen_theme = query.theme.clone().unwrap_or_default();
+    let skill = query.skill.clone().unwrap_or_default();
+    let lone_lead = query
+        .lone_lead
+        .as_deref()
+        .is_some_and(|v| !v.trim().is_empty());
     let chrome = chrome
         .titled("Projects", "projects")
         .with_errors(!errors.is_empty());
@@ -190,6 +308,15 @@ async fn list(
         }
         if !chosen_ward.is_empty() {
             params.push(("ward", chosen_ward.clone()));
+        }
+        if !chosen_theme.is_empty() {
+            params.push(("theme", chosen_theme.clone()));
+        }
+        if !skill.trim().is_empty() {
+            params.push(("skill", skill.trim().to_owned()));
+        }
+        if lone_lead {
+            params.push(("lone_lead", "1".to_owned()));
         }
         if let Some(a) = after {
             params.push(("after", a.to_string()));
@@ -215,47 +342,28 @@ async fn list(
                 label: w.name,
             })
             .collect(),
+        themes: Theme::ALL
+            .iter()
+            .map(|t| Choice {
+                value: t.as_str().to_owned(),
+                label: t.label().to_owned(),
+                selected: t.as_str() == chosen_theme,
+            })
+            .collect(),
         errors,
         filtered: query.q.as_deref().is_some_and(|q| !q.trim().is_empty())
             || !chosen_stage.is_empty()
-            || !chosen_ward.is_empty(),
+            || !chosen_ward.is_empty()
+            || !chosen_theme.is_empty()
+            || !skill.trim().is_empty()
+            || lone_lead,
         next_href: next.map(|n| link(Some(n))),
         first_href: query.after.as_ref().map(|_| link(None)),
+        skill: skill.clone(),
+        lone_lead,
         projects: projects.into_iter().map(ProjectView::from).collect(),
     };
     Ok((status, html(page)?))
-}
-
-#[derive(Template)]
-#[template(path = "projects/show.html")]
-struct ShowPage {
-    chrome: Chrome,
-    project: ProjectView,
-    /// Shown to those the policy lets read the audit log.
-    history: Option<Vec<crate::history::HistoryRow>>,
-    /// The stages this viewer may move the project to (empty: no form).
-    moves: Vec<Choice>,
-    stages: Vec<StageRow>,
-    errors: Vec<Invalid>,
-    reason: String,
-    id: i64,
-}
-
-impl ShowPage {
-    fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
-    }
-}
-
-struct StageRow {
-    when: String,
-    from: &'static str,
-    to: &'static str,
-    by: String,
-    reason: String,
 }
 
 async fn show(
@@ -264,69 +372,8 @@ async fn show(
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let missing = || {
-        Error::NotFound("There is no project at this address. It may have been removed; search the projects list instead.".to_owned())
-    };
-    let id: i64 = id.parse().map_err(|_| missing())?;
-    project_page(chrome, &state, &viewer, id, Vec::new(), String::new()).await
-}
-
-async fn project_page(
-    chrome: Chrome,
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-    errors: Vec<Invalid>,
-    reason: String,
-) -> Result<Response> {
-    let missing = || {
-        Error::NotFound("There is no project at this address. It may have been removed; search the projects list instead.".to_owned())
-    };
-    let project = store::get(&state.db, id).await?.ok_or_else(missing)?;
-    let actor = crate::policy::actor(Some(viewer));
-    let history = if policy::may(&actor, Action::ReadAuditLog, Object::Project(id)).is_allowed() {
-        Some(crate::history::of(&state.db, "project", id).await?)
-    } else {
-        None
-    };
-    let moves = lifecycle::moves_for(&actor, id, project.stage)
-        .into_iter()
-        .map(|s| Choice {
-            value: s.as_str().to_owned(),
-            label: s.label().to_owned(),
-            selected: false,
-        })
-        .collect();
-    let stages = store::stage_history(&state.db, id)
-        .await?
-        .into_iter()
-        .map(|c| StageRow {
-            when: local_time::short_date(c.at),
-            from: c.from.label(),
-            to: c.to.label(),
-            by: c.by_name.unwrap_or_else(|| "the council".to_owned()),
-            reason: c.reason,
-        })
-        .collect();
-    let view = ProjectView::from(project);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let page = ShowPage {
-        chrome: chrome
-            .titled(view.title.clone(), "projects")
-            .with_errors(!errors.is_empty()),
-        project: view,
-        history,
-        moves,
-        stages,
-        errors,
-        reason,
-        id,
-    };
-    Ok((status, html(page)?).into_response())
+    let id: i64 = id.parse().map_err(|_| page::missing())?;
+    page::render(chrome, &state, &viewer, id, page::Feedback::default()).await
 }
 
 #[derive(Deserialize)]
@@ -350,13 +397,12 @@ async fn change_stage(
         .await?
         .ok_or_else(|| Error::NotFound("There is no project at this address.".to_owned()))?;
     let again = |errors: Vec<Invalid>| {
-        project_page(
+        page::render(
             chrome.clone(),
             &state,
             &viewer,
             id,
-            errors,
-            form.reason.trim().to_owned(),
+            page::Feedback::new(errors, &[("reason", form.reason.trim())]),
         )
     };
     let to = match Stage::parse(&form.to) {
@@ -456,7 +502,7 @@ mod tests {
             q: Some("  ".into()),
             stage: Some(String::new()),
             ward: Some(String::new()),
-            after: None,
+            ..ListQuery::default()
         };
         let f = q.to_filter(20).unwrap();
         assert!(f.q.is_none() && f.stage.is_none() && f.ward.is_none());

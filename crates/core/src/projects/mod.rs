@@ -1,4 +1,12 @@
-//! Projects and their lifecycle stages.
+//! Projects: their stages and title here; what they are, who owns them,
+//! their mandate, team, updates and contacts in the modules below.
+
+pub mod contacts;
+pub mod details;
+pub mod mandate;
+pub mod ownership;
+pub mod team;
+pub mod updates;
 
 use std::fmt;
 

@@ -1,7 +1,18 @@
-//! Projects: finding them (filters and keyset pages), reading one, and the
-//! counts by stage that the home page shows.
+//! Projects: finding them (filters, search and keyset pages), reading one,
+//! the counts by stage that the home page shows, and moves between stages.
+//! What a project is, its team, mandate, updates and contacts live in the
+//! modules below.
+
+pub mod contacts;
+pub mod details;
+pub mod mandate;
+pub mod team;
+pub mod updates;
 
 use chrono::{DateTime, Utc};
+use coproduce_core::organisations::OrgKind;
+use coproduce_core::projects::details::Theme;
+use coproduce_core::projects::ownership::{self, Backing};
 use coproduce_core::projects::Stage;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -17,7 +28,11 @@ pub struct ProjectSummary {
     pub stage: Stage,
     pub ward: Option<String>,
     pub lead: Option<String>,
+    pub lead_id: Option<i64>,
     pub updated_at: DateTime<Utc>,
+    /// Who stands behind the project, for the lone-lead rule.
+    pub backing: Backing,
+    pub lone_lead: bool,
 }
 
 /// What a person may narrow the list by. Every field is optional; `after` is
@@ -26,7 +41,13 @@ pub struct ProjectSummary {
 pub struct Filter {
     pub q: Option<String>,
     pub stage: Option<Stage>,
+    /// A ward's slug: projects based in it or serving it.
     pub ward: Option<String>,
+    pub theme: Option<Theme>,
+    /// Only projects whose lead is on their own.
+    pub lone_lead: bool,
+    /// Words that an open skill need of the project mentions.
+    pub skill: Option<String>,
     pub after: Option<i64>,
     pub limit: i64,
 }
@@ -39,14 +60,36 @@ pub struct Page<T> {
 }
 
 const SELECT: &str =
-    "SELECT p.id, p.title, p.summary, p.stage, p.updated_at, w.name AS ward, l.display_name AS lead
+    "SELECT p.id, p.title, p.summary, p.stage, p.updated_at, p.lead_id, w.name AS ward,
+            l.display_name AS lead, o.kind AS org_kind,
+            (SELECT count(*) FROM project_members m
+             WHERE m.project_id = p.id AND m.role = 'co_owner') AS co_owners
      FROM projects p
      LEFT JOIN wards w ON w.id = p.ward_id
-     LEFT JOIN people l ON l.id = p.lead_id";
+     LEFT JOIN people l ON l.id = p.lead_id
+     LEFT JOIN organisations o ON o.id = p.owner_org_id";
+
+/// The lone-lead rule (`ownership::is_lone_lead`) as SQL, for filtering; a
+/// repository test holds the two to the same answer on every demo project.
+const LONE_LEAD_SQL: &str = "(p.lead_id IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.role = 'co_owner')
+     AND NOT EXISTS (SELECT 1 FROM organisations o2 WHERE o2.id = p.owner_org_id
+                     AND o2.kind IN ('constituted_group', 'charity')))";
+
+/// The most words a search uses; the rest are ignored.
+const MAX_WORDS: usize = 8;
 
 fn summary(r: &AnyRow) -> Result<ProjectSummary> {
     let stage: String = r.try_get("stage")?;
     let updated: String = r.try_get("updated_at")?;
+    let lead_id: Option<i64> = r.try_get("lead_id")?;
+    let org_kind: Option<String> = r.try_get("org_kind")?;
+    let co_owners: i64 = r.try_get("co_owners")?;
+    let backing = Backing {
+        has_lead: lead_id.is_some(),
+        co_owners: usize::try_from(co_owners).unwrap_or(0),
+        owner_org: org_kind.as_deref().map(OrgKind::parse).transpose()?,
+    };
     Ok(ProjectSummary {
         id: r.try_get("id")?,
         title: r.try_get("title")?,
@@ -54,7 +97,10 @@ fn summary(r: &AnyRow) -> Result<ProjectSummary> {
         stage: Stage::parse(&stage)?,
         ward: r.try_get("ward")?,
         lead: r.try_get("lead")?,
+        lead_id,
         updated_at: time::decode(&updated)?,
+        lone_lead: ownership::is_lone_lead(backing),
+        backing,
     })
 }
 
@@ -63,12 +109,34 @@ pub async fn list(db: &Db, filter: &Filter) -> Result<Page<ProjectSummary>> {
     let limit = filter.limit.clamp(1, 100);
     let mut clauses: Vec<String> = Vec::new();
     let mut binds: Vec<Bind> = Vec::new();
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        binds.push(Bind::Text(pattern));
+    // Every word must appear somewhere: the title, the summary, the
+    // background, or one of the project's updates.
+    for word in search_words(filter.q.as_deref().unwrap_or("")) {
+        binds.push(Bind::Text(format!("%{}%", escape_like(&word))));
         let n = binds.len();
         clauses.push(format!(
-            "(lower(p.title) LIKE ${n} ESCAPE '\\' OR lower(p.summary) LIKE ${n} ESCAPE '\\')"
+            "(lower(p.title) LIKE ${n} ESCAPE '\\' OR lower(p.summary) LIKE ${n} ESCAPE '\\'
+              OR lower(p.background) LIKE ${n} ESCAPE '\\'
+              OR EXISTS (SELECT 1 FROM project_updates u WHERE u.project_id = p.id
+                         AND (lower(u.happened) LIKE ${n} ESCAPE '\\' OR lower(u.next) LIKE ${n} ESCAPE '\\')))"
+        ));
+    }
+    if let Some(theme) = filter.theme {
+        binds.push(Bind::Text(theme.as_str().to_owned()));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM project_themes t WHERE t.project_id = p.id AND t.theme = ${})",
+            binds.len()
+        ));
+    }
+    if filter.lone_lead {
+        clauses.push(LONE_LEAD_SQL.to_owned());
+    }
+    for word in search_words(filter.skill.as_deref().unwrap_or("")) {
+        binds.push(Bind::Text(format!("%{}%", escape_like(&word))));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM project_needs n WHERE n.project_id = p.id AND n.kind = 'skill'
+                     AND n.status = 'open' AND lower(n.description) LIKE ${} ESCAPE '\\')",
+            binds.len()
         ));
     }
     if let Some(stage) = filter.stage {
@@ -77,7 +145,11 @@ pub async fn list(db: &Db, filter: &Filter) -> Result<Page<ProjectSummary>> {
     }
     if let Some(ward) = filter.ward.as_deref().filter(|w| !w.is_empty()) {
         binds.push(Bind::Text(ward.to_owned()));
-        clauses.push(format!("w.slug = ${}", binds.len()));
+        let n = binds.len();
+        clauses.push(format!(
+            "(w.slug = ${n} OR EXISTS (SELECT 1 FROM project_wards pw JOIN wards w2 ON w2.id = pw.ward_id
+                                      WHERE pw.project_id = p.id AND w2.slug = ${n}))"
+        ));
     }
     if let Some(after) = filter.after {
         binds.push(Bind::Int(after));
@@ -131,6 +203,17 @@ pub async fn count_by_stage(db: &Db) -> Result<Vec<(Stage, i64)>> {
         }
     }
     Ok(counts)
+}
+
+/// The words of a search, lower-cased, at most `MAX_WORDS` of them.
+pub fn search_words(q: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in q.split_whitespace().map(str::to_lowercase) {
+        if !words.contains(&w) && words.len() < MAX_WORDS {
+            words.push(w);
+        }
+    }
+    words
 }
 
 enum Bind {
@@ -243,4 +326,14 @@ pub async fn stage_history(db: &Db, project_id: i64) -> Result<Vec<StageChange>>
         })
     })
     .await
+}
+
+/// The projects a person leads, co-owns or is a member of, newest first.
+pub async fn of_person(db: &Db, person_id: i64) -> Result<Vec<ProjectSummary>> {
+    let sql = format!(
+        "{SELECT} WHERE p.lead_id = $1 OR p.id IN (SELECT project_id FROM project_members WHERE person_id = $1)
+         ORDER BY p.id DESC LIMIT 200"
+    );
+    db.fetch_all(sqlx::query(&sql).bind(person_id), summary)
+        .await
 }
