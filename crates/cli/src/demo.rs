@@ -11,7 +11,7 @@ use coproduce_web::Listener;
 use crate::cli::{DemoArgs, ScaleArg};
 use crate::progress::Bars;
 use crate::serve::{announce, open, serve};
-use crate::settings::{Settings, DEFAULT_DEMO_DATABASE_URL};
+use crate::settings::{Settings, DEFAULT_DEMO_DATABASE_URL, DEFAULT_DEMO_FILES_DIR};
 
 pub async fn run(settings: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
     let listener = if args.no_serve {
@@ -87,6 +87,6 @@ pub async fn run(settings: &Settings, args: &DemoArgs) -> anyhow::Result<()> {
             database.close().await;
             Ok(())
         }
-        Some(listener) => serve(settings, listener, database).await,
+        Some(listener) => serve(settings, listener, database, DEFAULT_DEMO_FILES_DIR).await,
     }
 }

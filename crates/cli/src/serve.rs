@@ -9,7 +9,7 @@ use coproduce_store::db::Create;
 use coproduce_store::{migrate, Db, DbUrl};
 use coproduce_web::{Application, Listener};
 
-use crate::settings::{Settings, DEFAULT_DATABASE_URL};
+use crate::settings::{Settings, DEFAULT_DATABASE_URL, DEFAULT_FILES_DIR};
 
 /// Opens (creating and migrating if needed) the database a URL names.
 pub async fn open(url: &str) -> anyhow::Result<Db> {
@@ -21,12 +21,19 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     // Bind before touching the database, so a port in use creates nothing.
     let listener = Listener::bind(settings.addr).await?;
     let db = open(&settings.database_url_or(DEFAULT_DATABASE_URL)).await?;
-    serve(settings, listener, db).await
+    serve(settings, listener, db, DEFAULT_FILES_DIR).await
 }
 
 /// Serves `db` until Ctrl-C or SIGTERM.
-pub async fn serve(settings: &Settings, listener: Listener, db: Db) -> anyhow::Result<()> {
-    let app = Application::new(listener, &settings.web, db.clone(), Arc::new(SystemClock));
+pub async fn serve(
+    settings: &Settings,
+    listener: Listener,
+    db: Db,
+    files_default: &str,
+) -> anyhow::Result<()> {
+    let mut web = settings.web.clone();
+    web.files_dir = settings.files_dir_or(files_default);
+    let app = Application::new(listener, &web, db.clone(), Arc::new(SystemClock))?;
     announce(&format!(
         "coproduce is listening on http://{}",
         app.local_addr()

@@ -14,6 +14,10 @@ use crate::cli::{Cli, Command, LogFormat};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://coproduce.db";
 pub const DEFAULT_DEMO_DATABASE_URL: &str = "sqlite://coproduce-demo.db";
+pub const DEFAULT_FILES_DIR: &str = "coproduce-files";
+pub const DEFAULT_DEMO_FILES_DIR: &str = "coproduce-demo-files";
+/// Where uploaded files live, when not in the settings file.
+const FILES_DIR_ENV: &str = "COPRODUCE_FILES_DIR";
 const DEFAULT_CONFIG: &str = "coproduce.toml";
 
 /// What `coproduce.toml` may hold. Unknown keys are refused, so a typo is
@@ -36,6 +40,7 @@ struct FileSettings {
     smtp_password: Option<Secret>,
     mail_from: Option<String>,
     smtp_starttls: Option<bool>,
+    files_dir: Option<PathBuf>,
 }
 
 /// Read from the environment, so the password need not sit in a file.
@@ -49,6 +54,9 @@ pub struct Settings {
     pub addr: SocketAddr,
     pub log: String,
     pub log_format: LogFormat,
+    /// None when neither environment nor file chose one: like the database,
+    /// the demo keeps its files apart.
+    pub files_dir: Option<PathBuf>,
     pub web: coproduce_web::Settings,
 }
 
@@ -81,6 +89,10 @@ impl Settings {
         let smtp = smtp(&file)?;
         Ok(Self {
             database_url: cli.database_url.clone().or(file.database_url),
+            files_dir: std::env::var_os(FILES_DIR_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or(file.files_dir),
             addr,
             log: cli
                 .log
@@ -98,8 +110,15 @@ impl Settings {
                 secure_cookies: file.secure_cookies.unwrap_or(defaults.secure_cookies),
                 public_url,
                 smtp,
+                files_dir: defaults.files_dir,
             },
         })
+    }
+
+    pub fn files_dir_or(&self, default: &str) -> PathBuf {
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(default))
     }
 
     pub fn database_url_or(&self, default: &str) -> String {

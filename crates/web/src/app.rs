@@ -46,6 +46,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The mail server; None writes each email to the log instead.
     pub smtp: Option<crate::outbox::SmtpSettings>,
+    /// The folder uploaded documents are kept in (created if missing).
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -53,16 +55,20 @@ impl Default for Settings {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             request_timeout: Duration::from_secs(30),
-            body_limit: 2 * 1024 * 1024,
+            // Room for a 10 MB document and the form around it.
+            body_limit: 11 * 1024 * 1024,
             secure_cookies: false,
             public_url: None,
             smtp: None,
+            files_dir: std::path::PathBuf::from("coproduce-files"),
         }
     }
 }
 
 pub struct App {
     pub db: Db,
+    /// Uploaded files, by the hash of their content.
+    pub blobs: coproduce_store::blobs::BlobStore,
     pub clock: Arc<dyn Clock>,
     pub secure_cookies: bool,
     pub body_limit: usize,
@@ -90,6 +96,10 @@ pub enum BindError {
     NoSuchAddress(SocketAddr),
     #[error("cannot listen on {addr}: {source}")]
     Other { addr: SocketAddr, source: io::Error },
+    /// Not about listening, but found at the same moment: the folder for
+    /// uploaded files cannot be used.
+    #[error("{0}")]
+    Files(#[from] coproduce_store::blobs::BlobError),
 }
 
 /// A bound listening socket. Binding comes first, before any database is
@@ -130,19 +140,29 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn new(listener: Listener, settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> Self {
+    /// Fails only when the folder for uploaded files cannot be used.
+    pub fn new(
+        listener: Listener,
+        settings: &Settings,
+        db: Db,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, BindError> {
+        let blobs = coproduce_store::blobs::BlobStore::Dir(coproduce_store::blobs::DirStore::open(
+            settings.files_dir.clone(),
+        )?);
         let state = AppState(Arc::new(App {
             db,
+            blobs,
             clock,
             secure_cookies: settings.secure_cookies,
             body_limit: settings.body_limit,
         }));
         let worker = crate::outbox::spawn_worker(&state, settings);
-        Self {
+        Ok(Self {
             router: router(state, settings),
             listener,
             worker,
-        }
+        })
     }
 
     /// Binds `settings.addr` and builds the application in one step.
@@ -152,7 +172,7 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, BindError> {
         let listener = Listener::bind(settings.addr).await?;
-        Ok(Self::new(listener, settings, db, clock))
+        Self::new(listener, settings, db, clock)
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -138,7 +138,8 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                     .replace("{person}", "999999")
                     .replace("{need}", "999999")
                     .replace("{step}", "999999")
-                    .replace("{contact}", "999999"),
+                    .replace("{contact}", "999999")
+                    .replace("{document}", "999999"),
                 p if p.contains('{') => {
                     panic!("the matrix test does not know how to fill in {p}: teach it")
                 }

@@ -285,7 +285,7 @@ async fn a_lead_acts_alone_only_once_both_sides_agree_the_mandate() {
         assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
         let (_, page) = lead_s.get(&app, &format!("/projects/{id}")).await;
         assert!(page.contains("BBQ bike for events"));
-        assert!(page.contains("Spend up to £250 a payment"), "{page}");
+        assert!(page.contains("Spend up to £250.00 a payment"), "{page}");
         assert!(page.contains("Rookery Road hall"), "{page}");
         // Needs were not handed over.
         let (status, _, _) = lead_s

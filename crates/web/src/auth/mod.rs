@@ -223,14 +223,17 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let from_form = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .ok()
-            .and_then(|pairs| {
-                pairs
-                    .into_iter()
-                    .find(|(k, _)| k == CSRF_FIELD)
-                    .map(|(_, v)| v)
-            });
+        let from_form = match multipart_boundary(&parts.headers) {
+            Some(boundary) => multipart_field(&bytes, &boundary, CSRF_FIELD),
+            None => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()
+                .and_then(|pairs| {
+                    pairs
+                        .into_iter()
+                        .find(|(k, _)| k == CSRF_FIELD)
+                        .map(|(_, v)| v)
+                }),
+        };
         let given = from_header.or(from_form).unwrap_or_default();
         // A visitor without our cookie cannot have loaded our form.
         if new_csrf_cookie.is_some() || !same(&given, &viewer.csrf) {
@@ -308,5 +311,71 @@ mod tests {
         let c = set_cookie(SESSION_COOKIE, "x", None, true);
         let c = c.to_str().unwrap();
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
+    }
+}
+
+/// The boundary of a `multipart/form-data` body, when the request is one.
+fn multipart_boundary(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let (kind, params) = value.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// A small text field of a multipart body (the form token), read without
+/// buffering its files a second time: each part is headers, a blank line,
+/// then its bytes up to the next boundary.
+fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<String> {
+    let delimiter = format!("--{boundary}");
+    let wanted = format!("name=\"{name}\"");
+    let mut rest = body;
+    while let Some(at) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[at + delimiter.len()..];
+        let head_end = find(rest, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&rest[..head_end]);
+        let content = &rest[head_end + 4..];
+        let next = find(content, delimiter.as_bytes())?;
+        let is_wanted = head.lines().any(|l| {
+            l.to_ascii_lowercase().starts_with("content-disposition") && l.contains(&wanted)
+        });
+        if is_wanted {
+            let value = content[..next]
+                .strip_suffix(b"\r\n")
+                .unwrap_or(&content[..next]);
+            return String::from_utf8(value.to_vec()).ok();
+        }
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod multipart_tests {
+    use super::*;
+
+    #[test]
+    fn the_form_token_is_read_from_a_multipart_body() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nPlan\r\n--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4\r\n--XyZ--\r\n";
+        assert_eq!(
+            multipart_field(body, "XyZ", "csrf_token").as_deref(),
+            Some("abc123")
+        );
+        assert_eq!(multipart_field(body, "XyZ", "missing"), None);
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "multipart/form-data; boundary=\"XyZ\"".parse().unwrap(),
+        );
+        assert_eq!(multipart_boundary(&headers).as_deref(), Some("XyZ"));
     }
 }

@@ -14,7 +14,7 @@ use coproduce_store::StoreError;
 use serde::Deserialize;
 
 use super::actions::by;
-use super::page::{self, money};
+use super::page;
 use crate::auth::Viewer;
 use crate::error::{Error, Result};
 use crate::layout::{html, Chrome};
@@ -105,7 +105,7 @@ async fn render(
         status: match m.agreement.waiting_for() {
             None => format!(
                 "In force: the lead may spend up to {} a payment on their own authority",
-                money(m.terms.spending_limit)
+                m.terms.spending_limit
             ),
             Some(w) => w.to_owned(),
         },

@@ -3,8 +3,10 @@
 
 mod actions;
 mod api;
+mod documents;
 mod edit;
 mod mandate;
+mod pack;
 pub mod page;
 
 use askama::Template;
@@ -37,6 +39,8 @@ pub fn router() -> Routes {
         .get("/projects", Action::ReadPublic, list)
         .get("/projects/{id}", Action::ReadPublic, show)
         .post("/projects/{id}/stage", Action::ChangeStage, change_stage)
+        .get("/projects/{id}/pack", Action::ReadPublic, pack::page)
+        .get("/projects/{id}/pack.pdf", Action::ReadPublic, pack::pdf)
         .get("/projects/new", Action::ProposeProject, edit::new_form)
         .post("/projects/new", Action::ProposeProject, edit::create)
         .get("/projects/{id}/edit", Action::EditProject, edit::edit_form)
@@ -101,6 +105,16 @@ pub fn router() -> Routes {
             "/projects/{id}/contacts/{contact}/remove",
             Action::ManageContacts,
             actions::remove_contact,
+        )
+        .post(
+            "/projects/{id}/documents",
+            Action::ManageContacts,
+            documents::upload,
+        )
+        .get(
+            "/projects/{id}/documents/{document}",
+            Action::ReadPublic,
+            documents::download,
         )
 }
 

@@ -177,24 +177,6 @@ pub fn size(bytes: i64) -> String {
     }
 }
 
-pub fn money(p: coproduce_core::money::Pence) -> String {
-    let pence = p.get();
-    let pounds = pence / 100;
-    let rest = (pence % 100).abs();
-    let mut digits = pounds.abs().to_string();
-    let mut grouped = String::new();
-    while digits.len() > 3 {
-        let tail = digits.split_off(digits.len() - 3);
-        grouped = format!(",{tail}{grouped}");
-    }
-    let sign = if pence < 0 { "-" } else { "" };
-    if rest == 0 {
-        format!("{sign}£{digits}{grouped}")
-    } else {
-        format!("{sign}£{digits}{grouped}.{rest:02}")
-    }
-}
-
 pub async fn load(state: &AppState, actor: &Actor, id: i64) -> Result<Full> {
     let db = &state.db;
     let p = details::get(db, id).await?.ok_or_else(missing)?;
@@ -390,7 +372,7 @@ pub async fn load(state: &AppState, actor: &Actor, id: i64) -> Result<Full> {
             .into_iter()
             .map(Power::label)
             .collect(),
-        spending_limit: money(m.terms.spending_limit),
+        spending_limit: m.terms.spending_limit.to_string(),
         assets: m.terms.council_assets,
         in_force: m.agreement.in_force(),
         waiting_for: m.agreement.waiting_for().unwrap_or(""),
@@ -442,6 +424,7 @@ pub struct ShowPage {
     requests: Vec<RequestView>,
     team_choices: Vec<Choice>,
     visibilities: Vec<Choice>,
+    max_upload: String,
 }
 
 impl ShowPage {
@@ -567,6 +550,7 @@ pub async fn render(
         requests,
         team_choices,
         visibilities,
+        max_upload: size(super::documents::max_bytes(state.body_limit) as i64),
     };
     Ok((status, html(page)?).into_response())
 }

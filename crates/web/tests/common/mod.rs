@@ -29,6 +29,8 @@ pub struct TestApp {
     /// The server's clock: it stands at `now()` until a test moves it.
     pub clock: Arc<ManualClock>,
     _db: TestDb,
+    /// Uploaded files, removed with the app.
+    _files: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -51,9 +53,11 @@ impl TestApp {
                 .await
                 .unwrap();
         }
+        let files = tempfile::tempdir().unwrap();
         let settings = Settings {
             addr: "127.0.0.1:0".parse().unwrap(),
             body_limit: 64 * 1024,
+            files_dir: files.path().to_owned(),
             ..Settings::default()
         };
         let clock = Arc::new(ManualClock::new(now));
@@ -75,6 +79,7 @@ impl TestApp {
             engine: t.engine,
             clock,
             _db: t,
+            _files: files,
             stop: Some(tx),
         }
     }

@@ -1,0 +1,358 @@
+//! The project pack: the one thing to hand a new volunteer or a funder.
+//! One document is assembled from what the viewer may see, then shown as
+//! an accessible page or typeset as a PDF, so the two never disagree.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+use coproduce_core::local_time;
+use coproduce_core::projects::contacts::Standing;
+use coproduce_core::text::{self, PlainBlock};
+use coproduce_pack::{Block, Document, Section};
+
+use super::page::{self, Full};
+use crate::auth::Viewer;
+use crate::error::{Error, Result};
+use crate::layout::{html, Chrome};
+use crate::AppState;
+
+fn s(text: &str) -> String {
+    text.to_owned()
+}
+
+fn note(text: &str) -> Block {
+    Block::Note { text: s(text) }
+}
+
+/// The pack as plain data.
+pub fn document(full: &Full, made_on: &str) -> Document {
+    let mut sections = Vec::new();
+
+    let mut facts: Vec<(String, String)> = full
+        .facts
+        .iter()
+        .map(|f| (s(f.key), f.value.clone()))
+        .collect();
+    facts.push((
+        s("Themes"),
+        if full.themes.is_empty() {
+            s("None chosen yet")
+        } else {
+            full.themes.join(", ")
+        },
+    ));
+    let mut about = vec![
+        Block::Paragraph {
+            text: full.project.summary.clone(),
+        },
+        Block::Facts { rows: facts },
+    ];
+    if full.lone_lead {
+        about.push(Block::Subheading {
+            text: s("The lead is on their own"),
+        });
+        about.push(Block::Bullets {
+            items: full.remedies.iter().map(|r| s(r)).collect(),
+        });
+    }
+    sections.push(Section {
+        heading: s("About the project"),
+        blocks: about,
+    });
+
+    let mut background: Vec<Block> = text::markdown_to_blocks(&full.background)
+        .into_iter()
+        .map(|b| match b {
+            PlainBlock::Heading(t) => Block::Subheading { text: t },
+            PlainBlock::Paragraph(t) => Block::Paragraph { text: t },
+            PlainBlock::Bullets(items) => Block::Bullets { items },
+        })
+        .collect();
+    if background.is_empty() {
+        background.push(note("No background has been written yet."));
+    }
+    sections.push(Section {
+        heading: s("Background"),
+        blocks: background,
+    });
+
+    sections.push(Section {
+        heading: s("Goals and outcomes"),
+        blocks: vec![
+            Block::Paragraph { text: full.project.summary.clone() },
+            note("Planned outcomes and what has been measured against them will appear here once outcomes are recorded."),
+        ],
+    });
+
+    let mut team = Vec::new();
+    if full.members.is_empty() {
+        team.push(note("Nobody is in the team yet."));
+    } else {
+        team.push(Block::Table {
+            headers: vec![s("Name"), s("Role"), s("Does")],
+            rows: full
+                .members
+                .iter()
+                .map(|m| {
+                    let role = if m.service_user {
+                        format!("{} (uses the service)", m.role)
+                    } else {
+                        s(m.role)
+                    };
+                    vec![m.name.clone(), role, m.title.clone()]
+                })
+                .collect(),
+        });
+    }
+    team.push(Block::Subheading {
+        text: s("Contacts"),
+    });
+    if full.contacts.is_empty() {
+        team.push(note("No contacts to show."));
+    } else {
+        team.push(Block::Table {
+            headers: vec![s("Name"), s("Role"), s("How to reach them")],
+            rows: full
+                .contacts
+                .iter()
+                .map(|c| {
+                    let role = match (c.role.is_empty(), c.organisation.is_empty()) {
+                        (false, false) => format!("{}, {}", c.role, c.organisation),
+                        (false, true) => c.role.clone(),
+                        (true, false) => c.organisation.clone(),
+                        (true, true) => String::new(),
+                    };
+                    vec![c.name.clone(), role, c.reach.clone()]
+                })
+                .collect(),
+        });
+    }
+    sections.push(Section {
+        heading: s("Team and contacts"),
+        blocks: team,
+    });
+
+    let needs = if full.needs.is_empty() {
+        vec![note("No open needs.")]
+    } else {
+        vec![Block::Table {
+            headers: vec![s("Need"), s("Kind"), s("When")],
+            rows: full
+                .needs
+                .iter()
+                .map(|n| vec![n.description.clone(), s(n.kind), n.when.clone()])
+                .collect(),
+        }]
+    };
+    sections.push(Section {
+        heading: s("What the project needs"),
+        blocks: needs,
+    });
+
+    let mandate = match &full.mandate {
+        Some(m) => {
+            let mut blocks = vec![Block::Paragraph {
+                text: if m.in_force {
+                    s("Agreed by a council officer and the lead. The lead may, without asking:")
+                } else {
+                    format!(
+                        "Not yet in force ({}). When agreed, the lead may, without asking:",
+                        m.waiting_for.to_lowercase()
+                    )
+                },
+            }];
+            let mut items: Vec<String> = m.powers.iter().map(|p| s(p)).collect();
+            items.push(format!(
+                "Spend up to {} a payment on their own authority",
+                m.spending_limit
+            ));
+            blocks.push(Block::Bullets { items });
+            if !m.assets.is_empty() {
+                blocks.push(Block::Subheading {
+                    text: s("Council assets the project may use"),
+                });
+                blocks.push(Block::Bullets {
+                    items: m.assets.clone(),
+                });
+            }
+            blocks
+        }
+        None => vec![note(
+            "No mandate has been agreed: the lead checks decisions with a council officer.",
+        )],
+    };
+    sections.push(Section {
+        heading: s("Mandate"),
+        blocks: mandate,
+    });
+
+    let mut progress = vec![Block::Facts {
+        rows: vec![
+            (s("Stage now"), s(full.project.stage_label)),
+            (s("Last updated"), full.project.updated.clone()),
+        ],
+    }];
+    if !full.stages.is_empty() {
+        progress.push(Block::Table {
+            headers: vec![s("When"), s("From"), s("To"), s("Why")],
+            rows: full
+                .stages
+                .iter()
+                .map(|c| vec![c.when.clone(), s(c.from), s(c.to), c.reason.clone()])
+                .collect(),
+        });
+    }
+    progress.push(Block::Subheading {
+        text: s("Latest updates"),
+    });
+    if full.updates.is_empty() {
+        progress.push(note("No updates yet."));
+    }
+    for u in full.updates.iter().take(5) {
+        let mut text = format!("{}: {}", u.when, u.happened);
+        if !u.next.is_empty() {
+            text.push_str(&format!(" Next: {}", u.next));
+        }
+        progress.push(Block::Paragraph { text });
+    }
+    let open: Vec<Vec<String>> = full
+        .steps
+        .iter()
+        .filter(|st| !st.done)
+        .map(|st| {
+            vec![
+                st.what.clone(),
+                st.owner.clone(),
+                st.due.clone(),
+                s(if st.overdue { "Overdue" } else { "Open" }),
+            ]
+        })
+        .collect();
+    progress.push(Block::Subheading {
+        text: s("Next steps"),
+    });
+    if open.is_empty() {
+        progress.push(note("No open next steps."));
+    } else {
+        progress.push(Block::Table {
+            headers: vec![s("Step"), s("Who"), s("Due"), s("State")],
+            rows: open,
+        });
+    }
+    sections.push(Section {
+        heading: s("Stage and history"),
+        blocks: progress,
+    });
+
+    let mut risks = Vec::new();
+    if full.activities.is_empty() {
+        risks.push(note("The project has not said what it involves yet."));
+    } else {
+        risks.push(Block::Paragraph {
+            text: s("What the project involves, which decides the checks it needs:"),
+        });
+        risks.push(Block::Bullets {
+            items: full.activities.clone(),
+        });
+    }
+    risks.push(note(
+        "The risk register, its checks and their evidence will appear here once they are recorded.",
+    ));
+    sections.push(Section {
+        heading: s("Risks and checks"),
+        blocks: risks,
+    });
+    sections.push(Section {
+        heading: s("Liability"),
+        blocks: vec![note("Who answers for what (the landowner, the council or the fund holder) will appear here from the liability matrix.")],
+    });
+    sections.push(Section {
+        heading: s("Budget"),
+        blocks: vec![note("The budget held for the project and what has been spent will appear here once a fund holder keeps its ledger.")],
+    });
+
+    Document {
+        title: full.project.title.clone(),
+        subtitle: format!("Project pack · {}", full.project.stage_label),
+        footer: format!("Made on {made_on} from coproduce"),
+        sections,
+    }
+}
+
+async fn assemble(state: &AppState, viewer: &Viewer, id: String) -> Result<(Document, Standing)> {
+    let id: i64 = id
+        .trim_end_matches(".pdf")
+        .parse()
+        .map_err(|_| page::missing())?;
+    let actor = crate::policy::actor(Some(viewer));
+    let full = page::load(state, &actor, id).await?;
+    let made_on = local_time::long_date(state.clock.now());
+    Ok((document(&full, &made_on), full.standing))
+}
+
+#[derive(Template)]
+#[template(path = "projects/pack.html")]
+struct PackPage {
+    chrome: Chrome,
+    doc: Document,
+    id: i64,
+    partial: bool,
+}
+
+pub async fn page(
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
+    let number: i64 = id.parse().map_err(|_| page::missing())?;
+    let (doc, standing) = assemble(&state, &viewer, id).await?;
+    html(PackPage {
+        chrome: chrome.titled(format!("Project pack: {}", doc.title), "projects"),
+        doc,
+        id: number,
+        partial: standing == Standing::Public,
+    })
+}
+
+pub async fn pdf(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let (doc, _) = assemble(&state, &viewer, id).await?;
+    let title = doc.title.clone();
+    // Typesetting is CPU work: keep it off the threads that answer requests.
+    let bytes = tokio::task::spawn_blocking(move || coproduce_pack::render_pdf(&doc))
+        .await
+        .map_err(|e| Error::Internal(format!("the pack's typesetting stopped: {e}")))?
+        .map_err(|e| Error::Internal(format!("could not typeset a project pack: {e}")))?;
+    let name: String = title
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}-pack.pdf\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
