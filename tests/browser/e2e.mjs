@@ -412,11 +412,14 @@ async function collectNavLinks(context, base) {
         .catch(() => null);
       if (href) {
         if (!urls.includes(href)) urls.push(href);
+        // The project pack is a page a funder or volunteer is sent to.
+        if (prefix === '/projects/') urls.push(`${href}/pack`);
       } else {
         fail('/', `the demo home page links to no ${prefix}… page`);
       }
     }
     urls.push(`${base}/projects?stage=delivery`);
+    urls.push(`${base}/projects?lone_lead=1&theme=food`);
     urls.push(`${base}/sign-up`);
     urls.push(`${base}/password/forgot`);
     return urls;
@@ -490,15 +493,54 @@ async function browse(base) {
       }
     };
     await visitSignedIn(
-      ['/account', '/account/password', '/account/privacy', '/account/tokens', '/account/erase', '/people/1'].map((p) => `${base}${p}`),
+      ['/account', '/account/password', '/account/privacy', '/account/tokens', '/account/erase', '/people/1', '/dashboard', '/projects/new'].map((p) => `${base}${p}`),
       'resident',
     );
+
+    // A project the demo resident leads, found from their dashboard: its page
+    // with the lead's forms, its pack and its mandate.
+    let ledProject = null;
+    const dashboard = await strict.newPage();
+    try {
+      await dashboard.goto(`${base}/dashboard`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      ledProject = await dashboard.$eval('main .cards a[href^="/projects/"]', (a) => a.href).catch(() => null);
+    } finally {
+      await dashboard.close().catch(() => {});
+    }
+    if (ledProject) {
+      await visitSignedIn([ledProject, `${ledProject}/pack`, `${ledProject}/mandate`], 'lead');
+    } else {
+      fail('/dashboard', 'the demo resident\'s dashboard lists no project');
+    }
+
+    // Starting a project through the form, as a resident would.
+    const starting = await strict.newPage();
+    let startedUrl = null;
+    try {
+      await starting.goto(`${base}/projects/new`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      await starting.fill('#title', 'Seed library at the Tate');
+      await starting.fill('#summary', 'A cupboard of seeds that neighbours borrow and return after harvest');
+      await starting.check('#themes');
+      await Promise.all([
+        starting.waitForURL(/\/projects\/\d+/, { timeout: NAV_TIMEOUT_MS }),
+        starting.click('main button[type="submit"]'),
+      ]);
+      const heading = await starting.textContent('main h1');
+      if (!heading?.includes('Seed library at the Tate')) fail('/projects/new', `after starting a project the page says "${heading}"`);
+      startedUrl = starting.url().split('#')[0];
+    } catch (error) {
+      fail('/projects/new', `could not start a project: ${error.message}`);
+    } finally {
+      await starting.close().catch(() => {});
+    }
+    if (startedUrl) await visitSignedIn([startedUrl], 'new lead');
 
     // The administrators' area, as the demo administrator.
     for (const context of [strict, axeContext]) {
       await signIn(context, base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
     }
     const adminUrls = [`${base}/admin/people`, `${base}/invitations`];
+    if (ledProject) adminUrls.push(`${ledProject}/edit`);
     const listPage = await strict.newPage();
     try {
       await listPage.goto(`${base}/admin/people`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });

@@ -148,7 +148,14 @@ async fn a_small_demo_shows_every_stage_and_kind_and_can_be_signed_into() {
         let stages: Vec<&str> = log.iter().map(|(s, _, _)| s.as_str()).collect();
         assert_eq!(
             stages,
-            ["wards", "people", "projects", "events"],
+            [
+                "wards",
+                "people",
+                "organisations",
+                "events",
+                "projects",
+                "project details"
+            ],
             "{engine}"
         );
         assert!(

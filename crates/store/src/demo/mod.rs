@@ -10,12 +10,14 @@
 //! existing stages stays as it was.
 
 mod batch;
+mod details;
 mod events;
 mod names;
 mod people;
 mod places;
 mod projects;
 mod rng;
+mod showcase;
 mod wards;
 
 use std::fmt;
@@ -117,8 +119,9 @@ impl FromStr for Scale {
 }
 
 /// Told how far `generate` has got. `stage` is one of "wards", "people",
-/// "projects" and "events" (more as the generator grows), in that order;
-/// `total` is the number of rows that stage will write.
+/// "organisations", "events", "projects" and "project details" (more as the
+/// generator grows), in that order; `total` is the number of rows that stage
+/// will write.
 pub trait Progress: Send + Sync {
     fn start(&self, stage: &str, total: u64);
     fn advance(&self, n: u64);
@@ -154,9 +157,13 @@ pub struct DemoSummary {
     pub sign_ins: Vec<DemoSignIn>,
 }
 
-/// The tables the demo fills, children before parents: wiped in this order,
-/// and on PostgreSQL their id sequences are moved past the demo's ids.
-const TABLES: &[&str] = &["events", "projects", "people", "wards"];
+/// The tables the demo fills with explicit ids, children before parents:
+/// wiped in this order, and on PostgreSQL their id sequences are moved past
+/// the demo's ids. Projects go first: they refer to events, organisations,
+/// people and wards, and take the project_* tables with them (by ON DELETE
+/// CASCADE on SQLite, by TRUNCATE ... CASCADE on PostgreSQL), so that no
+/// later delete has to look through them row by row.
+const TABLES: &[&str] = &["projects", "events", "organisations", "people", "wards"];
 
 /// Tables the demo does not fill whose rows belong to its accounts without a
 /// foreign key to say so (tables with one go by cascade on both engines).
@@ -166,20 +173,31 @@ const DEPENDENT_TABLES: &[&str] = &["sessions", "sign_in_attempts"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Plan {
     people: Vec<people::DemoPerson>,
+    organisations: Vec<details::DemoOrg>,
     projects: Vec<projects::DemoProject>,
     events: Vec<events::DemoEvent>,
+    details: details::Details,
 }
 
 fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
     let root = Rng::new(seed);
     let sizes = scale.sizes();
     let people = people::generate(&mut root.fork("people"), sizes.people, now);
-    let projects = projects::generate(&mut root.fork("projects"), sizes.projects, &people, now);
+    let mut projects = projects::generate(&mut root.fork("projects"), sizes.projects, &people, now);
     let events = events::generate(&mut root.fork("events"), sizes.events, now);
+    let details = details::generate(
+        &mut root.fork("details"),
+        &mut projects,
+        &people,
+        &events,
+        now,
+    );
     Plan {
         people,
+        organisations: details::organisations(now),
         projects,
         events,
+        details,
     }
 }
 
@@ -238,12 +256,22 @@ pub async fn generate(
     let people = people::insert(conn, db.backend(), &plan.people, &password_hash, progress).await?;
     progress.finish();
 
+    progress.start("organisations", plan.organisations.len() as u64);
+    let organisations =
+        details::insert_organisations(conn, db.backend(), &plan.organisations, progress).await?;
+    progress.finish();
+
+    // Events before projects: a project can name the event it came from.
+    progress.start("events", plan.events.len() as u64);
+    let events = events::insert(conn, db.backend(), &plan.events, progress).await?;
+    progress.finish();
+
     progress.start("projects", plan.projects.len() as u64);
     let projects = projects::insert(conn, db.backend(), &plan.projects, progress).await?;
     progress.finish();
 
-    progress.start("events", plan.events.len() as u64);
-    let events = events::insert(conn, db.backend(), &plan.events, progress).await?;
+    progress.start("project details", plan.details.rows());
+    let project_details = details::insert(conn, db.backend(), &plan.details, progress).await?;
     progress.finish();
 
     if db.backend() == Backend::Postgres {
@@ -278,6 +306,8 @@ pub async fn generate(
                 "people": people,
                 "projects": projects,
                 "events": events,
+                "organisations": organisations,
+                "project_details": project_details,
             }),
         },
         now,

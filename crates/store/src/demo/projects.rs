@@ -1,9 +1,12 @@
 //! Demo projects: the kind of ideas residents bring to a make day, named after
 //! the estates, parks and streets of Lambeth, at every stage of their life,
-//! each with a lead and a ward.
+//! each with a lead and a ward. What each project is beyond its title (its
+//! background, themes, team, updates ...) is filled in by `details`, from a
+//! fork of its own.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use coproduce_core::people::Role;
+use coproduce_core::projects::details::{Origin, Point};
 use coproduce_core::projects::Stage;
 use sqlx::AnyConnection;
 
@@ -11,7 +14,7 @@ use super::batch::{self, Value};
 use super::people::{DemoPerson, DEMO_RESIDENT_ID};
 use super::places::{ward_index, PlaceKind, PLACES, WARDS};
 use super::rng::Rng;
-use super::{ensure_every, Progress};
+use super::{ensure_every, showcase, Progress};
 use crate::{time, Backend, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,15 +27,32 @@ pub struct DemoProject {
     pub lead_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The index in `IDEAS` it was made from, and in `PLACES` of the place
+    /// its title names (None for a neighbourhood): `details` reads them to
+    /// choose themes and activities that fit. Not stored.
+    pub idea: usize,
+    pub place: Option<usize>,
+    // Set by `details`; empty or None until then.
+    pub background: String,
+    pub origin: Origin,
+    pub origin_event_id: Option<i64>,
+    pub origin_note: String,
+    pub address: String,
+    pub point: Option<Point>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub owner_org_id: Option<i64>,
+    pub lead_hours_per_week: Option<i64>,
+    pub lead_until: Option<NaiveDate>,
 }
 
 /// A kind of project. `title` holds `{at}` (filled from a place of one of the
 /// `fits` kinds: "on the Cowley Estate") or `{area}` (a neighbourhood:
 /// "Stockwell").
-struct Idea {
-    title: &'static str,
-    fits: &'static [PlaceKind],
-    what: &'static str,
+pub(super) struct Idea {
+    pub(super) title: &'static str,
+    pub(super) fits: &'static [PlaceKind],
+    pub(super) what: &'static str,
 }
 
 const ANY: &[PlaceKind] = &[PlaceKind::Estate, PlaceKind::Park, PlaceKind::Street];
@@ -47,7 +67,7 @@ const fn idea(title: &'static str, fits: &'static [PlaceKind], what: &'static st
     Idea { title, fits, what }
 }
 
-const IDEAS: &[Idea] = &[
+pub(super) const IDEAS: &[Idea] = &[
     idea("Community fridge {at}", INDOOR, "A fridge where shops, cafés and neighbours leave good food that would otherwise be thrown away, free for anyone to take."),
     idea("{area} community fridge", AREA, "A shared fridge and larder, stocked by local shops and market traders at closing time, open to anyone every day."),
     idea("Growing space {at}", OUTDOOR, "Raised beds for vegetables and herbs that neighbours tend together, with a water butt and a lockable tool store."),
@@ -93,10 +113,9 @@ const IDEAS: &[Idea] = &[
     idea("Boxing and fitness for young people {at}", INDOOR, "Free boxing training and mentoring for 12 to 18 year olds, run by a former champion who grew up here."),
 ];
 
-/// What a project needs, as a phrase after "needs" or "looking for".
 /// What a project needs, as a phrase after "needs" or "looking for". Only
 /// needs that any kind of project might have, so that none reads oddly.
-const NEEDS: &[&str] = &[
+pub(super) const NEEDS: &[&str] = &[
     "a volunteer with a first-aid certificate",
     "someone to keep the accounts",
     "a room on Saturday mornings",
@@ -148,12 +167,20 @@ pub fn generate(
     let mut stages: Vec<Stage> = (0..count)
         .map(|i| stage_for_age(rng, 1.0 - (i as f64 + 0.5) / count as f64))
         .collect();
-    ensure_every(rng, &mut stages, &Stage::ALL);
+    // The showcase projects (see `showcase`) take the newest places at their
+    // own stages; the rest must still show every stage without them.
+    let showcased = showcase::positions(count);
+    for (i, stage) in &showcased {
+        stages[*i] = *stage;
+    }
+    let ordinary = count - showcased.len();
+    ensure_every(rng, &mut stages[..ordinary], &Stage::ALL);
 
     let mut projects = Vec::with_capacity(count);
     for (i, stage) in stages.into_iter().enumerate() {
-        let idea = rng.pick(IDEAS);
-        let (title, ward) = title_and_ward(rng, idea);
+        let idea_index = rng.index(IDEAS.len());
+        let idea = &IDEAS[idea_index];
+        let (title, ward, place) = title_and_ward(rng, idea);
         let summary = format!("{} {}", idea.what, stage_note(rng, stage));
         let lead_id = match rng.weighted(&[92, 4, 4]) {
             1 if !officers.is_empty() => Some(*rng.pick(&officers)),
@@ -175,6 +202,19 @@ pub fn generate(
             lead_id,
             created_at,
             updated_at,
+            idea: idea_index,
+            place,
+            background: String::new(),
+            origin: Origin::Direct,
+            origin_event_id: None,
+            origin_note: String::new(),
+            address: String::new(),
+            point: None,
+            starts_on: None,
+            ends_on: None,
+            owner_org_id: None,
+            lead_hours_per_week: None,
+            lead_until: None,
         });
     }
     // The demo resident leads a couple of projects, new and under way.
@@ -201,18 +241,19 @@ fn stage_for_age(rng: &mut Rng, age: f64) -> Stage {
     Stage::ALL[rng.weighted(&weights)]
 }
 
-/// The title and the index of the ward it belongs to.
-fn title_and_ward(rng: &mut Rng, idea: &Idea) -> (String, usize) {
+/// The title, the index of the ward it belongs to and of the place it names.
+fn title_and_ward(rng: &mut Rng, idea: &Idea) -> (String, usize, Option<usize>) {
     if idea.fits.is_empty() {
         let ward = rng.index(WARDS.len());
-        return (idea.title.replace("{area}", WARDS[ward].area), ward);
+        return (idea.title.replace("{area}", WARDS[ward].area), ward, None);
     }
     let candidates: Vec<usize> = (0..PLACES.len())
         .filter(|i| idea.fits.contains(&PLACES[*i].kind))
         .collect();
-    let place = &PLACES[*rng.pick(&candidates)];
+    let index = *rng.pick(&candidates);
+    let place = &PLACES[index];
     let ward = ward_index(place.ward).unwrap_or(0);
-    (idea.title.replace("{at}", place.at), ward)
+    (idea.title.replace("{at}", place.at), ward, Some(index))
 }
 
 fn stage_note(rng: &mut Rng, stage: Stage) -> String {
@@ -248,6 +289,18 @@ pub async fn insert(
             Value::from(p.lead_id),
             Value::from(time::encode(p.created_at)),
             Value::from(time::encode(p.updated_at)),
+            Value::from(p.background.as_str()),
+            Value::from(p.origin.as_str()),
+            Value::from(p.origin_event_id),
+            Value::from(p.origin_note.as_str()),
+            Value::from(p.address.as_str()),
+            Value::from(p.point.map(|x| x.lat_e6)),
+            Value::from(p.point.map(|x| x.lon_e6)),
+            Value::from(p.starts_on.map(time::encode_date)),
+            Value::from(p.ends_on.map(time::encode_date)),
+            Value::from(p.owner_org_id),
+            Value::from(p.lead_hours_per_week),
+            Value::from(p.lead_until.map(time::encode_date)),
         ]
     });
     batch::insert(
@@ -263,6 +316,18 @@ pub async fn insert(
             "lead_id",
             "created_at",
             "updated_at",
+            "background",
+            "origin",
+            "origin_event_id",
+            "origin_note",
+            "address",
+            "lat_e6",
+            "lon_e6",
+            "starts_on",
+            "ends_on",
+            "owner_org_id",
+            "lead_hours_per_week",
+            "lead_until",
         ],
         rows,
         progress,

@@ -29,9 +29,16 @@ pub async fn members(db: &Db, project_id: i64) -> Result<Vec<Member>> {
     let mut members = db
         .fetch_all(
             sqlx::query(
+                // A recorded lead without a membership row (as imported
+                // or older data has) is still the team's lead.
                 "SELECT m.person_id, p.display_name, m.role, m.title, m.service_user, m.since
                  FROM project_members m JOIN people p ON p.id = m.person_id
-                 WHERE m.project_id = $1",
+                 WHERE m.project_id = $1
+                 UNION ALL
+                 SELECT pr.lead_id, p.display_name, 'lead', '', 0, pr.created_at
+                 FROM projects pr JOIN people p ON p.id = pr.lead_id
+                 WHERE pr.id = $1 AND NOT EXISTS (
+                     SELECT 1 FROM project_members m2 WHERE m2.project_id = pr.id AND m2.person_id = pr.lead_id)",
             )
             .bind(project_id),
             |r| {
