@@ -7,7 +7,6 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::audit::{self, NewEntry};
 use crate::memberships::By;
 use crate::{time, Db, Result, StoreError};
 
@@ -60,15 +59,15 @@ pub async fn add_contact(db: &Db, project_id: i64, c: &Contact, by: By) -> Resul
     .await?;
     let id: i64 = row.try_get("id")?;
     // A contact is personal data: the audit names it by number only.
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.contact_added",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "contact": id, "visibility": c.visibility.as_str() }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.contact_added",
+        project_id,
+        json!({ "contact": id, "visibility": c.visibility.as_str() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -83,15 +82,15 @@ pub async fn remove_contact(db: &Db, project_id: i64, contact_id: i64, by: By) -
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.contact_removed",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "contact": contact_id }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.contact_removed",
+        project_id,
+        json!({ "contact": contact_id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -177,15 +176,7 @@ pub async fn add_document(db: &Db, project_id: i64, d: &NewDocument<'_>, by: By)
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.document_added",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "document": id, "kind": d.kind, "bytes": d.size_bytes, "visibility": d.visibility.as_str() }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(&mut tx, db.backend(), by, "project.document_added", project_id, json!({ "document": id, "kind": d.kind, "bytes": d.size_bytes, "visibility": d.visibility.as_str() })).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -11,7 +11,6 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::ProjectSummary;
-use crate::audit::{self, NewEntry};
 use crate::memberships::By;
 use crate::wards::Ward;
 use crate::{time, Db, Result, StoreError};
@@ -209,15 +208,15 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
     }
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.create",
-        object_type: "project",
-        object_id: id.to_string(),
-        summary: json!({ "title": details.title.as_str(), "lead": lead }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.create",
+        id,
+        json!({ "title": details.title.as_str(), "lead": lead }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -288,15 +287,15 @@ pub async fn update(
             changed.push(name);
         }
     }
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.update",
-        object_type: "project",
-        object_id: id.to_string(),
-        summary: json!({ "changed": changed }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.update",
+        id,
+        json!({ "changed": changed }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

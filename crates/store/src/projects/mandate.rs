@@ -6,7 +6,6 @@ use coproduce_core::projects::mandate::{Agreement, InForce, Powers, Side, Terms}
 use serde_json::json;
 use sqlx::Row;
 
-use crate::audit::{self, NewEntry};
 use crate::memberships::By;
 use crate::{time, Db, Result, StoreError};
 
@@ -99,19 +98,19 @@ pub async fn draft(db: &Db, project_id: i64, terms: &Terms, side: Side, by: By) 
     .bind(lead_at)
     .execute(&mut *tx)
     .await?;
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.mandate_drafted",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.mandate_drafted",
+        project_id,
+        json!({
             "powers": terms.powers.encode(),
             "spending_limit_pence": terms.spending_limit.get(),
             "assets": terms.council_assets.len(),
         }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -142,15 +141,15 @@ pub async fn agree(db: &Db, project_id: i64, side: Side, read_version: &str, by:
             "The mandate changed, or was agreed, while you were reading it: read it again before agreeing".to_owned(),
         ));
     }
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.mandate_agreed",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "side": match side { Side::Officer => "officer", Side::Lead => "lead" } }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.mandate_agreed",
+        project_id,
+        json!({ "side": match side { Side::Officer => "officer", Side::Lead => "lead" } }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

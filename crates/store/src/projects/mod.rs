@@ -205,6 +205,28 @@ pub async fn count_by_stage(db: &Db) -> Result<Vec<(Stage, i64)>> {
     Ok(counts)
 }
 
+/// Appends the audit entry for a change to a project, inside the change's
+/// own transaction, as every project write does.
+pub(crate) async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: crate::Backend,
+    by: crate::memberships::By,
+    action: &'static str,
+    project_id: i64,
+    summary: serde_json::Value,
+) -> Result<()> {
+    let entry = crate::audit::NewEntry {
+        actor: by.actor,
+        via: by.via,
+        action,
+        object_type: "project",
+        object_id: project_id.to_string(),
+        summary,
+    };
+    crate::audit::append(tx, backend, &entry, by.now).await?;
+    Ok(())
+}
+
 /// The words of a search, lower-cased, at most `MAX_WORDS` of them.
 pub fn search_words(q: &str) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
@@ -291,15 +313,16 @@ pub async fn change_stage(
     .bind(time::encode(by.now))
     .execute(&mut *tx)
     .await?;
-    let entry = crate::audit::NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.stage",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
-    };
-    crate::audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    let summary = serde_json::json!({ "from": from.as_str(), "to": to.as_str() });
+    audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.stage",
+        project_id,
+        summary,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

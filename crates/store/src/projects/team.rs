@@ -9,7 +9,6 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::details::encode_date;
-use crate::audit::{self, NewEntry};
 use crate::memberships::By;
 use crate::{time, Db, Result, StoreError};
 
@@ -117,15 +116,15 @@ pub async fn set_member(
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.member_role",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "person": person_id, "role": role.as_str(), "service_user": service_user }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.member_role",
+        project_id,
+        json!({ "person": person_id, "role": role.as_str(), "service_user": service_user }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -182,15 +181,15 @@ pub async fn add_need(db: &Db, project_id: i64, need: &Need, by: By) -> Result<i
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.need",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "need": id, "kind": need.kind.as_str(), "status": "open" }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.need",
+        project_id,
+        json!({ "need": id, "kind": need.kind.as_str(), "status": "open" }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -218,15 +217,15 @@ pub async fn close_need(
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.need",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "need": need_id, "status": status.as_str() }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.need",
+        project_id,
+        json!({ "need": need_id, "status": status.as_str() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -351,15 +350,15 @@ pub async fn ask_to_join(
         )
     })?;
     let id: i64 = row.try_get("id")?;
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.join_request",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "request": id, "person": person_id }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.join_request",
+        project_id,
+        json!({ "request": id, "person": person_id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -397,15 +396,15 @@ pub async fn decide(db: &Db, project_id: i64, request_id: i64, accept: bool, by:
         .execute(&mut *tx)
         .await?;
     }
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.join_decision",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "request": request_id, "person": person_id, "status": next.as_str() }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.join_decision",
+        project_id,
+        json!({ "request": request_id, "person": person_id, "status": next.as_str() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -7,7 +7,6 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::audit::{self, NewEntry};
 use crate::memberships::By;
 use crate::{time, Db, Result, StoreError};
 
@@ -64,15 +63,15 @@ pub async fn post(db: &Db, project_id: i64, update: &Update, by: By) -> Result<i
         .bind(project_id)
         .execute(&mut *tx)
         .await?;
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.update_posted",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "update": id }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.update_posted",
+        project_id,
+        json!({ "update": id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -141,15 +140,15 @@ pub async fn add_step(db: &Db, project_id: i64, s: &Step, by: By) -> Result<i64>
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.step",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "step": id, "owner": s.owner, "due_on": time::encode_date(s.due_on) }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.step",
+        project_id,
+        json!({ "step": id, "owner": s.owner, "due_on": time::encode_date(s.due_on) }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -167,15 +166,15 @@ pub async fn complete_step(db: &Db, project_id: i64, step_id: i64, by: By) -> Re
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    let entry = NewEntry {
-        actor: by.actor,
-        via: by.via,
-        action: "project.step_done",
-        object_type: "project",
-        object_id: project_id.to_string(),
-        summary: json!({ "step": step_id }),
-    };
-    audit::append(&mut tx, db.backend(), &entry, by.now).await?;
+    super::audit(
+        &mut tx,
+        db.backend(),
+        by,
+        "project.step_done",
+        project_id,
+        json!({ "step": step_id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
