@@ -18,6 +18,7 @@ pub mod policy;
 pub mod privacy;
 pub mod projects;
 pub mod reset;
+pub mod risk;
 pub mod sessions;
 pub mod text;
 pub mod throttle;

@@ -170,6 +170,23 @@ pub enum Action {
     AskToJoin,
     /// See one's own dashboard.
     ReadDashboard,
+    /// Keep the project's risk register and liability matrix.
+    ManageRisks,
+    /// Submit evidence for a check (a certificate, a policy, a named person).
+    SubmitEvidence,
+    /// Verify or send back evidence (core then says which checks, and never
+    /// one's own submission).
+    VerifyChecks,
+    /// Waive a check, with a written reason.
+    WaiveChecks,
+    /// Schedule and record site visits.
+    ManageSiteVisits,
+    /// Read a project's site visits: notes and photos.
+    ReadSiteVisits,
+    /// Edit the rules catalogue.
+    EditCatalogue,
+    /// See every project's readiness across the borough.
+    ReadReadiness,
 }
 
 impl Action {
@@ -190,11 +207,17 @@ impl Action {
             | Action::ManageContacts
             | Action::AgreeMandate
             | Action::AskToJoin => true,
-            Action::ReadDashboard => false,
+            Action::ManageRisks
+            | Action::SubmitEvidence
+            | Action::VerifyChecks
+            | Action::WaiveChecks
+            | Action::ManageSiteVisits
+            | Action::EditCatalogue => true,
+            Action::ReadDashboard | Action::ReadSiteVisits | Action::ReadReadiness => false,
         }
     }
 
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 24] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
@@ -211,6 +234,14 @@ impl Action {
         Action::AgreeMandate,
         Action::AskToJoin,
         Action::ReadDashboard,
+        Action::ManageRisks,
+        Action::SubmitEvidence,
+        Action::VerifyChecks,
+        Action::WaiveChecks,
+        Action::ManageSiteVisits,
+        Action::ReadSiteVisits,
+        Action::EditCatalogue,
+        Action::ReadReadiness,
     ];
 
     /// What the action is done to, when the decision depends on it: the
@@ -224,7 +255,13 @@ impl Action {
             | Action::PostUpdate
             | Action::ManageContacts
             | Action::AgreeMandate
-            | Action::AskToJoin => Some(ObjectKind::Project),
+            | Action::AskToJoin
+            | Action::ManageRisks
+            | Action::SubmitEvidence
+            | Action::VerifyChecks
+            | Action::WaiveChecks
+            | Action::ManageSiteVisits
+            | Action::ReadSiteVisits => Some(ObjectKind::Project),
             Action::ReadPublic
             | Action::Authenticate
             | Action::UseOwnAccount
@@ -232,7 +269,9 @@ impl Action {
             | Action::ManageUsers
             | Action::InvitePeople
             | Action::ProposeProject
-            | Action::ReadDashboard => None,
+            | Action::ReadDashboard
+            | Action::EditCatalogue
+            | Action::ReadReadiness => None,
         }
     }
 }
@@ -435,6 +474,48 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
                 "Only the project's lead and council officers agree its mandate.",
             )
         }
+        Action::ManageRisks => {
+            let owns = match object {
+                Object::Project(id) => actor.owns_project(id),
+                _ => false,
+            };
+            signed_in(
+                owns || actor.is_staff(),
+                "Only the project's lead, its co-owners and council officers keep its risk register and liability matrix.",
+            )
+        }
+        Action::SubmitEvidence | Action::ReadSiteVisits => {
+            let member = match object {
+                Object::Project(id) => actor.project_role(id).is_some(),
+                _ => false,
+            };
+            signed_in(
+                member || actor.is_staff(),
+                "Only the project's team and council officers can do this.",
+            )
+        }
+        // Which checks a fund holder may verify depends on the project's fund
+        // holder, which core::risk::checks decides; here, only who may try.
+        Action::VerifyChecks => signed_in(
+            actor.is_staff() || !actor.fund_holders.is_empty(),
+            "Only council officers and fund holders verify checks.",
+        ),
+        Action::WaiveChecks => signed_in(
+            actor.is_staff(),
+            "Only council officers can waive a check.",
+        ),
+        Action::ManageSiteVisits => signed_in(
+            actor.is_staff(),
+            "Only council officers schedule and record site visits.",
+        ),
+        Action::EditCatalogue => signed_in(
+            actor.is_staff(),
+            "Only council officers can change the rules catalogue.",
+        ),
+        Action::ReadReadiness => signed_in(
+            actor.is_staff(),
+            "Only council officers see every project's readiness.",
+        ),
     }
 }
 
@@ -483,6 +564,23 @@ mod tests {
                 Action::ReadDashboard,
                 ["sign in", "allow", "allow", "allow"],
             ),
+            (Action::ManageRisks, ["sign in", "deny", "allow", "allow"]),
+            (
+                Action::SubmitEvidence,
+                ["sign in", "deny", "allow", "allow"],
+            ),
+            (Action::VerifyChecks, ["sign in", "deny", "allow", "allow"]),
+            (Action::WaiveChecks, ["sign in", "deny", "allow", "allow"]),
+            (
+                Action::ManageSiteVisits,
+                ["sign in", "deny", "allow", "allow"],
+            ),
+            (
+                Action::ReadSiteVisits,
+                ["sign in", "deny", "allow", "allow"],
+            ),
+            (Action::EditCatalogue, ["sign in", "deny", "allow", "allow"]),
+            (Action::ReadReadiness, ["sign in", "deny", "allow", "allow"]),
         ];
         for (action, row) in expected {
             for ((name, actor), want) in kinds().iter().zip(row) {

@@ -173,7 +173,7 @@ impl Activity {
     }
 
     /// Whether it happens in a place, so cannot go with online only.
-    fn is_physical(self) -> bool {
+    pub fn is_physical(self) -> bool {
         !matches!(self, Activity::OnlineOnly | Activity::CashHandling)
     }
 
