@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod people;
 pub mod privacy;
+pub mod risk;
 pub mod projects;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_outbox"),
     migration!(8, "0008_stage_history"),
     migration!(9, "0009_project_details"),
+    migration!(10, "0010_risk"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

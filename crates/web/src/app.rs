@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::policy::{self, Routes};
 use crate::{
     accounts, admin, api, assets, auth, dashboard, error, events, health, home, invitations,
-    privacy, projects, security, tokens,
+    privacy, projects, risk, security, tokens,
 };
 
 /// What the server needs to know; the CLI builds it from flags, environment
@@ -242,6 +242,7 @@ pub(crate) fn page_routes() -> Routes {
     Routes::new()
         .merge(home::router())
         .merge(projects::router())
+        .merge(risk::router())
         .merge(dashboard::router())
         .merge(events::router())
         .merge(accounts::router())

@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod policy;
 mod privacy;
 mod projects;
+mod risk;
 mod security;
 mod tokens;
 

@@ -139,7 +139,12 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                     .replace("{need}", "999999")
                     .replace("{step}", "999999")
                     .replace("{contact}", "999999")
-                    .replace("{document}", "999999"),
+                    .replace("{document}", "999999")
+                    .replace("{risk}", "999999")
+                    .replace("{visit}", "999999")
+                    .replace("{check}", "risk-assessment")
+                    .replace("{liability}", "public_liability"),
+                "/risk/catalogue/{version}" => rule.path.replace("{version}", "999999"),
                 p if p.contains('{') => {
                     panic!("the matrix test does not know how to fill in {p}: teach it")
                 }

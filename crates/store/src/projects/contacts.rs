@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use coproduce_core::projects::contacts::{Contact, Visibility};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use crate::memberships::By;
 use crate::{time, Db, Result, StoreError};
@@ -159,6 +159,21 @@ pub struct NewDocument<'a> {
 
 pub async fn add_document(db: &Db, project_id: i64, d: &NewDocument<'_>, by: By) -> Result<i64> {
     let mut tx = db.begin_write().await?;
+    let id = insert_document(&mut tx, db.backend(), project_id, d, by).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds a document inside the caller's transaction, with its audit entry:
+/// evidence for a check and photos from a site visit arrive this way, in
+/// the same transaction as what they prove.
+pub async fn insert_document(
+    tx: &mut Transaction<'_, Any>,
+    backend: crate::Backend,
+    project_id: i64,
+    d: &NewDocument<'_>,
+    by: By,
+) -> Result<i64> {
     let row = sqlx::query(
         "INSERT INTO project_documents (project_id, title, file_name, kind, size_bytes, blob_id, visibility,
             uploaded_by, uploaded_at)
@@ -173,10 +188,9 @@ pub async fn add_document(db: &Db, project_id: i64, d: &NewDocument<'_>, by: By)
     .bind(d.visibility.as_str())
     .bind(by.actor)
     .bind(time::encode(by.now))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let id: i64 = row.try_get("id")?;
-    super::audit(&mut tx, db.backend(), by, "project.document_added", project_id, json!({ "document": id, "kind": d.kind, "bytes": d.size_bytes, "visibility": d.visibility.as_str() })).await?;
-    tx.commit().await?;
+    super::audit(tx, backend, by, "project.document_added", project_id, json!({ "document": id, "kind": d.kind, "bytes": d.size_bytes, "visibility": d.visibility.as_str() })).await?;
     Ok(id)
 }
