@@ -21,8 +21,8 @@ pub mod outbox;
 pub mod passwords;
 pub mod people;
 pub mod privacy;
-pub mod risk;
 pub mod projects;
+pub mod risk;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;

@@ -154,7 +154,8 @@ async fn a_small_demo_shows_every_stage_and_kind_and_can_be_signed_into() {
                 "organisations",
                 "events",
                 "projects",
-                "project details"
+                "project details",
+                "risk register"
             ],
             "{engine}"
         );

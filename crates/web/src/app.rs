@@ -230,6 +230,7 @@ fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(api::ApiDoc::openapi())
         .merge(home::api_router())
         .merge(projects::api_router())
+        .merge(risk::api_router())
         .merge(events::api_router())
 }
 

@@ -305,6 +305,13 @@ impl Worker {
                     if let Err(e) = outbox::sweep_sent(&db, before).await {
                         tracing::warn!(error = %e, "could not delete old sent messages");
                     }
+                    match crate::risk::warn_expiring(&db, now).await {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(checks = n, "warned project owners of expiring checks")
+                        }
+                        Err(e) => tracing::warn!(error = %e, "could not warn of expiring checks"),
+                    }
                 }
             }
         });

@@ -32,6 +32,53 @@ async fn post_stage(
     (res.status(), res.text().await.unwrap())
 }
 
+/// Settles a project's register as an officer would, so that the gate into
+/// delivery (tested in `risk_checks`) lets it through: each blocking check
+/// waived, each liability held with evidence.
+async fn settle_register(app: &TestApp, project: i64) {
+    let officer = app
+        .add_person("settler@example.org", "Sid Settler", Role::Officer)
+        .await;
+    let by = memberships::By {
+        actor: Some(officer),
+        via: Via::System,
+        now: common::now(),
+    };
+    let (_, _, checks) = app
+        .get_json(&format!("/api/v1/projects/{project}/checks"))
+        .await;
+    for key in checks["blocking_delivery"].as_array().unwrap() {
+        coproduce_store::risk::checks::waive(
+            &app.db,
+            project,
+            key.as_str().unwrap(),
+            "Settled outside this test of the lifecycle",
+            by,
+        )
+        .await
+        .unwrap();
+    }
+    let (_, _, matrix) = app
+        .get_json(&format!("/api/v1/projects/{project}/liability"))
+        .await;
+    for l in matrix["liabilities"].as_array().unwrap() {
+        let holding = coproduce_core::risk::liability::Holding {
+            liability: coproduce_core::risk::liability::Liability::parse(
+                l["liability"].as_str().unwrap(),
+            )
+            .unwrap(),
+            party: Some(coproduce_core::risk::liability::Party::Council),
+            holder: "Lambeth Council".into(),
+            evidence: "The council's own cover".into(),
+            document_id: None,
+            not_applicable: String::new(),
+        };
+        coproduce_store::risk::liability::set(&app.db, project, &holding, by)
+            .await
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_lead_moves_their_project_on_and_the_history_shows_it() {
     for app in TestApp::each(true).await {
@@ -55,6 +102,7 @@ async fn a_lead_moves_their_project_on_and_the_history_shows_it() {
         .await
         .unwrap();
         let (cookie, csrf) = app.sign_in(lead).await;
+        settle_register(&app, project).await;
 
         // The page offers the moves this person may make.
         let page = app

@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn delivery_is_refused_with_the_exact_missing_checks_then_allowed() {
-        let catalogue = Catalogue::shipped();
+        let catalogue = Catalogue::shipped().unwrap();
         let f = facts(&[Activity::Food]);
         let officer = Actor::person(9, Role::Officer);
         let today = d("2027-01-10");
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn a_submitted_check_still_blocks_and_says_who_must_verify() {
-        let catalogue = Catalogue::shipped();
+        let catalogue = Catalogue::shipped().unwrap();
         let f = facts(&[Activity::Food]);
         let mut records = HashMap::new();
         let key = catalogue
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn a_liability_gap_blocks_delivery_but_not_planning() {
-        let catalogue = Catalogue::shipped();
+        let catalogue = Catalogue::shipped().unwrap();
         let f = facts(&[Activity::OnlineOnly]);
         let readiness = assess(&catalogue, &f, &HashMap::new(), d("2027-01-10"));
         let g = gaps(&f, &[]);

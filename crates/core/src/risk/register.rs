@@ -128,6 +128,12 @@ impl Level {
         self.0
     }
 
+    /// A stored number as a level, held to 1..=5 (the database's CHECK
+    /// already keeps it there).
+    pub fn clamped(n: i64) -> Self {
+        Level(n.clamp(1, 5) as u8)
+    }
+
     fn parse(field: &'static str, what: &str, input: &str) -> Result<Self, Invalid> {
         input
             .trim()
@@ -362,7 +368,7 @@ pub struct HeatMap {
 
 impl HeatMap {
     /// Closed risks are history, so they are left off the map.
-    pub fn of<'a>(risks: impl IntoIterator<Item = (Level, Level, Status)>) -> Self {
+    pub fn of(risks: impl IntoIterator<Item = (Level, Level, Status)>) -> Self {
         let mut map = HeatMap::default();
         for (likelihood, impact, status) in risks {
             if status != Status::Closed {

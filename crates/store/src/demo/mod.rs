@@ -16,6 +16,7 @@ mod names;
 mod people;
 mod places;
 mod projects;
+mod risk;
 mod rng;
 mod showcase;
 mod wards;
@@ -163,11 +164,18 @@ pub struct DemoSummary {
 /// people and wards, and take the project_* tables with them (by ON DELETE
 /// CASCADE on SQLite, by TRUNCATE ... CASCADE on PostgreSQL), so that no
 /// later delete has to look through them row by row.
-const TABLES: &[&str] = &["projects", "events", "organisations", "people", "wards"];
+const TABLES: &[&str] = &[
+    "projects",
+    "fund_holders",
+    "events",
+    "organisations",
+    "people",
+    "wards",
+];
 
 /// Tables the demo does not fill whose rows belong to its accounts without a
 /// foreign key to say so (tables with one go by cascade on both engines).
-const DEPENDENT_TABLES: &[&str] = &["sessions", "sign_in_attempts"];
+const DEPENDENT_TABLES: &[&str] = &["sessions", "sign_in_attempts", "risk_catalogues"];
 
 /// Every row of the demo, planned before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +185,8 @@ struct Plan {
     projects: Vec<projects::DemoProject>,
     events: Vec<events::DemoEvent>,
     details: details::Details,
+    /// Planned from the shipped catalogue, which a test keeps readable.
+    register: std::result::Result<risk::Register, String>,
 }
 
 fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
@@ -192,12 +202,22 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
         &events,
         now,
     );
+    let organisations = details::organisations(now);
+    let register = risk::generate(
+        &mut root.fork("risk"),
+        &projects,
+        &details,
+        &organisations,
+        &people,
+        now,
+    );
     Plan {
         people,
-        organisations: details::organisations(now),
+        organisations,
         projects,
         events,
         details,
+        register,
     }
 }
 
@@ -274,6 +294,14 @@ pub async fn generate(
     let project_details = details::insert(conn, db.backend(), &plan.details, progress).await?;
     progress.finish();
 
+    let register = plan
+        .register
+        .as_ref()
+        .map_err(|e| StoreError::Conflict(e.clone()))?;
+    progress.start("risk register", register.rows());
+    let register_rows = risk::insert(conn, db.backend(), register, now, progress).await?;
+    progress.finish();
+
     if db.backend() == Backend::Postgres {
         // The rows carry explicit ids, which identity columns do not notice:
         // without this the next person to sign up would collide with id 1.
@@ -308,6 +336,7 @@ pub async fn generate(
                 "events": events,
                 "organisations": organisations,
                 "project_details": project_details,
+                "risk_register": register_rows,
             }),
         },
         now,

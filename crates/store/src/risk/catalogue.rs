@@ -27,18 +27,13 @@ pub async fn current(db: &Db) -> Result<Current> {
         None => Ok(Current {
             version: 0,
             body: coproduce_core::risk::catalogue::SHIPPED.to_owned(),
-            catalogue: Catalogue::shipped(),
+            catalogue: Catalogue::shipped().map_err(|e| unreadable("shipped", &e))?,
         }),
         Some(r) => {
             let body: String = r.try_get("body")?;
             // Every saved version was parsed before it was saved; one that no
             // longer parses means this build reads the format differently.
-            let catalogue = Catalogue::parse(&body).map_err(|e| {
-                StoreError::Conflict(format!(
-                    "the saved rules catalogue no longer reads: {}",
-                    e.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("; ")
-                ))
-            })?;
+            let catalogue = Catalogue::parse(&body).map_err(|e| unreadable("saved", &e))?;
             Ok(Current {
                 version: r.try_get("id")?,
                 body,
@@ -126,6 +121,17 @@ pub async fn save(db: &Db, body: &str, note: &str, based_on: i64, by: By) -> Res
     .await?;
     tx.commit().await?;
     Ok(version)
+}
+
+fn unreadable(which: &str, errors: &[coproduce_core::Invalid]) -> StoreError {
+    StoreError::Conflict(format!(
+        "the {which} rules catalogue does not read: {}",
+        errors
+            .iter()
+            .map(|i| i.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    ))
 }
 
 fn hex(bytes: &[u8]) -> String {

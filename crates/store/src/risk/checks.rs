@@ -85,19 +85,22 @@ async fn ensure_row(
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let exists = sqlx::query("SELECT 1 AS one FROM project_checks WHERE project_id = $1 AND check_key = $2")
-        .bind(project_id)
-        .bind(key)
-        .fetch_optional(&mut **tx)
-        .await?
-        .is_some();
-    if !exists {
-        sqlx::query("INSERT INTO project_checks (project_id, check_key, updated_at) VALUES ($1, $2, $3)")
+    let exists =
+        sqlx::query("SELECT 1 AS one FROM project_checks WHERE project_id = $1 AND check_key = $2")
             .bind(project_id)
             .bind(key)
-            .bind(time::encode(now))
-            .execute(&mut **tx)
-            .await?;
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some();
+    if !exists {
+        sqlx::query(
+            "INSERT INTO project_checks (project_id, check_key, updated_at) VALUES ($1, $2, $3)",
+        )
+        .bind(project_id)
+        .bind(key)
+        .bind(time::encode(now))
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -481,4 +484,37 @@ pub async fn warn_expiring(
         warned += 1;
     }
     Ok(warned)
+}
+
+/// Evidence waiting for someone to verify it, oldest first, across the
+/// borough: an officer's queue.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Waiting {
+    pub project_id: i64,
+    pub project_title: String,
+    pub check_key: String,
+    pub submitted_at: DateTime<Utc>,
+}
+
+pub async fn waiting(db: &Db, limit: i64) -> Result<Vec<Waiting>> {
+    db.fetch_all(
+        sqlx::query(
+            "SELECT c.project_id, p.title, c.check_key, c.submitted_at FROM project_checks c
+             JOIN projects p ON p.id = c.project_id
+             WHERE c.submitted_by IS NOT NULL AND c.verified_by IS NULL AND c.waived_by IS NULL
+               AND p.stage NOT IN ('completed', 'closed')
+             ORDER BY c.submitted_at, c.project_id LIMIT $1",
+        )
+        .bind(limit),
+        |r| {
+            let at: String = r.try_get("submitted_at")?;
+            Ok(Waiting {
+                project_id: r.try_get("project_id")?,
+                project_title: r.try_get("title")?,
+                check_key: r.try_get("check_key")?,
+                submitted_at: time::decode(&at)?,
+            })
+        },
+    )
+    .await
 }

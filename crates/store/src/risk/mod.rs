@@ -69,3 +69,44 @@ pub async fn set_fund_holder(
     tx.commit().await?;
     Ok(())
 }
+
+/// Display names for people named on checks and visits, by id.
+pub async fn names(db: &Db, ids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    let mut ids: Vec<i64> = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    // A page names a handful of people: one small query each keeps this
+    // portable without building IN lists.
+    for id in ids {
+        let row = sqlx::query("SELECT display_name FROM people WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+        if let Some(r) = row {
+            out.insert(id, r.try_get("display_name")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Every open project's facts, for the borough's readiness overview.
+pub async fn open_subjects(db: &Db) -> Result<Vec<(crate::projects::ProjectSummary, Subject)>> {
+    let mut out = Vec::new();
+    let ids: Vec<i64> = db
+        .fetch_all(
+            sqlx::query(
+                "SELECT id FROM projects WHERE stage NOT IN ('completed', 'closed') ORDER BY starts_on, id",
+            ),
+            |r| Ok(r.try_get("id")?),
+        )
+        .await?;
+    for id in ids {
+        if let (Some(summary), Some(subject)) =
+            (crate::projects::get(db, id).await?, subject(db, id).await?)
+        {
+            out.push((summary, subject));
+        }
+    }
+    Ok(out)
+}

@@ -1,9 +1,9 @@
 //! Projects: the public list with search and filters, one project's page, and
 //! their JSON twins.
 
-mod actions;
+pub(crate) mod actions;
 mod api;
-mod documents;
+pub(crate) mod documents;
 mod edit;
 mod mandate;
 mod pack;
@@ -438,7 +438,12 @@ async fn change_stage(
         to,
         reason: &form.reason,
     };
-    if let Err(missing) = lifecycle::check(&actor, &mv, &[]) {
+    // The register's gate: blocking checks unmet, or liabilities nobody holds.
+    let register = crate::risk::Register::load(&state, id)
+        .await?
+        .ok_or_else(page::missing)?;
+    let checked = register.with_gate(|gate| lifecycle::check(&actor, &mv, &[gate]));
+    if let Err(missing) = checked {
         // The rule speaks of "the stage"; on this page that is the `to` field.
         let missing = missing
             .into_iter()

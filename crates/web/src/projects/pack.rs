@@ -257,16 +257,129 @@ pub fn document(full: &Full, made_on: &str) -> Document {
             items: full.activities.clone(),
         });
     }
-    risks.push(note(
-        "The risk register, its checks and their evidence will appear here once they are recorded.",
+    let r = &full.risk;
+    let mut readiness = vec![(s("Checks done"), format!("{} of {}", r.met, r.total))];
+    readiness.push((
+        s("Keeping it out of delivery"),
+        if r.blocking_delivery == 0 && r.gaps.is_empty() {
+            s("Nothing")
+        } else {
+            format!(
+                "{} checks not done, {} liability gaps",
+                r.blocking_delivery,
+                r.gaps.len()
+            )
+        },
     ));
+    risks.push(Block::Facts { rows: readiness });
+    if !r.at_risk.is_empty() {
+        risks.push(Block::Subheading {
+            text: s("At risk: the planned start can no longer be met"),
+        });
+        risks.push(Block::Bullets {
+            items: r.at_risk.clone(),
+        });
+    }
+    if r.checks.is_empty() {
+        risks.push(note(
+            "The rules catalogue asks no checks of this project as described.",
+        ));
+    } else {
+        risks.push(Block::Subheading { text: s("Checks") });
+        risks.push(Block::Table {
+            headers: vec![s("Check"), s("State"), s("Due"), s("Notes")],
+            rows: r
+                .checks
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.title.clone(),
+                        s(c.state_label),
+                        c.due.clone(),
+                        c.note.clone(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    if !r.waivers.is_empty() {
+        risks.push(Block::Subheading {
+            text: s("Waived by an officer"),
+        });
+        risks.push(Block::Bullets {
+            items: r
+                .waivers
+                .iter()
+                .map(|(t, why)| format!("{t}: {why}"))
+                .collect(),
+        });
+    }
+    if r.risks.is_empty() {
+        risks.push(note("No risks are written in the register yet."));
+    } else {
+        risks.push(Block::Subheading {
+            text: s("Risk register"),
+        });
+        risks.push(Block::Table {
+            headers: vec![s("Risk"), s("Score"), s("Owner"), s("Review"), s("Status")],
+            rows: r
+                .risks
+                .iter()
+                .map(|k| {
+                    vec![
+                        k.description.clone(),
+                        k.score.clone(),
+                        k.owner.clone(),
+                        k.review.clone(),
+                        k.status.clone(),
+                    ]
+                })
+                .collect(),
+        });
+    }
     sections.push(Section {
         heading: s("Risks and checks"),
         blocks: risks,
     });
+    let mut liability = Vec::new();
+    if r.gaps.is_empty() {
+        liability.push(Block::Paragraph {
+            text: s("Every liability that matters to the project has a holder and evidence."),
+        });
+    } else {
+        liability.push(Block::Subheading {
+            text: s("Gaps: these keep the project out of delivery"),
+        });
+        liability.push(Block::Bullets {
+            items: r.gaps.clone(),
+        });
+    }
+    liability.push(Block::Table {
+        headers: vec![s("Liability"), s("Held by"), s("Holder"), s("Evidence")],
+        rows: r
+            .liabilities
+            .iter()
+            .map(|l| {
+                vec![
+                    s(l.label),
+                    if l.party.is_empty() {
+                        s("Nobody")
+                    } else {
+                        l.party.clone()
+                    },
+                    l.holder.clone(),
+                    if l.gap.is_some() && l.evidence.is_empty() {
+                        s("None recorded")
+                    } else {
+                        l.evidence.clone()
+                    },
+                ]
+            })
+            .collect(),
+    });
     sections.push(Section {
         heading: s("Liability"),
-        blocks: vec![note("Who answers for what (the landowner, the council or the fund holder) will appear here from the liability matrix.")],
+        blocks: liability,
     });
     sections.push(Section {
         heading: s("Budget"),

@@ -161,6 +161,8 @@ pub struct Full {
     pub stages: Vec<StageRow>,
     pub mandate: Option<MandateView>,
     pub standing: Standing,
+    /// The risk register summed up: checks, waivers, liability gaps.
+    pub risk: crate::risk::Summary,
 }
 
 fn date(d: NaiveDate) -> String {
@@ -377,7 +379,12 @@ pub async fn load(state: &AppState, actor: &Actor, id: i64) -> Result<Full> {
         in_force: m.agreement.in_force(),
         waiting_for: m.agreement.waiting_for().unwrap_or(""),
     });
+    let risk = crate::risk::Register::load(state, id)
+        .await?
+        .ok_or_else(missing)?
+        .summary();
     Ok(Full {
+        risk,
         background_html: text::markdown_to_html(&p.background),
         background: p.background.clone(),
         facts,
