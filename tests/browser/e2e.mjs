@@ -413,13 +413,18 @@ async function collectNavLinks(context, base) {
       if (href) {
         if (!urls.includes(href)) urls.push(href);
         // The project pack is a page a funder or volunteer is sent to.
-        if (prefix === '/projects/') urls.push(`${href}/pack`);
+        if (prefix === '/projects/') {
+          urls.push(`${href}/pack`);
+          // The register is public: checks, risks and who holds each liability.
+          for (const part of ['checks', 'risks', 'liability']) urls.push(`${href}/${part}`);
+        }
       } else {
         fail('/', `the demo home page links to no ${prefix}… page`);
       }
     }
     urls.push(`${base}/projects?stage=delivery`);
     urls.push(`${base}/projects?lone_lead=1&theme=food`);
+    urls.push(`${base}/risk/catalogue`);
     urls.push(`${base}/sign-up`);
     urls.push(`${base}/password/forgot`);
     return urls;
@@ -508,7 +513,36 @@ async function browse(base) {
       await dashboard.close().catch(() => {});
     }
     if (ledProject) {
-      await visitSignedIn([ledProject, `${ledProject}/pack`, `${ledProject}/mandate`], 'lead');
+      await visitSignedIn(
+        [ledProject, `${ledProject}/pack`, `${ledProject}/mandate`].concat(
+          ['checks', 'risks', 'liability', 'visits'].map((part) => `${ledProject}/${part}`),
+        ),
+        'lead',
+      );
+      // Evidence submitted through the checks page's own form, with a file,
+      // as a lead would: the check then waits for an officer.
+      const submitting = await strict.newPage();
+      try {
+        await submitting.goto(`${ledProject}/checks`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+        const form = submitting.locator('form[action$="/checks/allergen-information"]');
+        await form.locator('input[type="file"]').setInputFiles({
+          name: 'allergens.pdf',
+          mimeType: 'application/pdf',
+          buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+        });
+        await Promise.all([
+          submitting.waitForURL(/#check-allergen-information$/, { timeout: NAV_TIMEOUT_MS }),
+          form.locator('button[type="submit"]').click(),
+        ]);
+        const state = await submitting.textContent('#check-allergen-information-title .tag');
+        if (!state?.includes('Waiting to be verified')) {
+          fail('/projects/…/checks', `after submitting evidence the check reads "${state}"`);
+        }
+      } catch (error) {
+        fail('/projects/…/checks', `could not submit evidence through the form: ${error.message}`);
+      } finally {
+        await submitting.close().catch(() => {});
+      }
     } else {
       fail('/dashboard', 'the demo resident\'s dashboard lists no project');
     }
@@ -539,8 +573,11 @@ async function browse(base) {
     for (const context of [strict, axeContext]) {
       await signIn(context, base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
     }
-    const adminUrls = [`${base}/admin/people`, `${base}/invitations`];
-    if (ledProject) adminUrls.push(`${ledProject}/edit`);
+    const adminUrls = [`${base}/admin/people`, `${base}/invitations`, `${base}/risk/readiness`, `${base}/risk/catalogue`];
+    if (ledProject) {
+      // An officer's view: verify, waive and schedule forms.
+      adminUrls.push(`${ledProject}/edit`, `${ledProject}/checks`, `${ledProject}/visits`, `${ledProject}/liability`, `${ledProject}/risks`);
+    }
     const listPage = await strict.newPage();
     try {
       await listPage.goto(`${base}/admin/people`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });

@@ -361,6 +361,19 @@ pub async fn erase(
             .execute(&mut *tx)
             .await?;
     }
+    // Their name as others typed it where the register names people: a first
+    // aider or safeguarding lead on a check, a holder of a liability.
+    for sql in [
+        "UPDATE project_checks SET person_name = REPLACE(person_name, $1, $2) WHERE person_name LIKE $3",
+        "UPDATE project_liabilities SET holder = REPLACE(holder, $1, $2) WHERE holder LIKE $3",
+    ] {
+        sqlx::query(sql)
+            .bind(p.person.display_name.as_str())
+            .bind(privacy::ERASED_NAME)
+            .bind(format!("%{}%", p.person.display_name.as_str()))
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query(
         "UPDATE people SET email = $1, display_name = $2, password_hash = NULL, phone = NULL, bio = '',
                 ward_id = NULL, erased_at = $3

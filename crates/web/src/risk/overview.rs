@@ -80,11 +80,11 @@ async fn page(chrome: Chrome, State(state): State<AppState>) -> Result<Html<Stri
     let current = store::catalogue::current(&state.db).await?;
     let mut records = store::checks::records_of_open_projects(&state.db).await?;
     let mut lines = Vec::new();
-    for (summary, subject) in store::open_subjects(&state.db).await? {
-        let recs = records.remove(&summary.id).unwrap_or_default();
-        let holdings = store::liability::holdings(&state.db, summary.id).await?;
+    for open in store::open_projects(&state.db).await? {
+        let subject = &open.subject;
+        let recs = records.remove(&subject.project_id).unwrap_or_default();
         let readiness = ahead::assess(&current.catalogue, &subject.facts, &recs, today);
-        let gap_count = gaps(&subject.facts, &holdings).len();
+        let gap_count = gaps(&subject.facts, &open.holdings).len();
         let blocking = readiness.blocking(Stage::Delivery).count();
         let expired = readiness
             .items
@@ -96,7 +96,7 @@ async fn page(chrome: Chrome, State(state): State<AppState>) -> Result<Html<Stri
             Standing::Expired
         } else if blocking > 0 || gap_count > 0 {
             Standing::Blocked
-        } else if summary.stage == Stage::Delivery {
+        } else if open.stage == Stage::Delivery {
             Standing::Delivering
         } else {
             Standing::Ready
@@ -111,9 +111,9 @@ async fn page(chrome: Chrome, State(state): State<AppState>) -> Result<Html<Stri
             })
             .unwrap_or_default();
         lines.push(Line {
-            id: summary.id,
-            title: summary.title.clone(),
-            stage: summary.stage.label(),
+            id: subject.project_id,
+            title: subject.title.clone(),
+            stage: open.stage.label(),
             starts: subject
                 .facts
                 .starts_on
