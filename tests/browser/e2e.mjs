@@ -524,6 +524,10 @@ async function browse(base) {
       const submitting = await strict.newPage();
       try {
         await submitting.goto(`${ledProject}/checks`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+        // The form sits folded under "Submit evidence", as a person finds it.
+        await submitting
+          .locator('details:has(form[action$="/checks/allergen-information"]) > summary')
+          .click();
         const form = submitting.locator('form[action$="/checks/allergen-information"]');
         await form.locator('input[type="file"]').setInputFiles({
           name: 'allergens.pdf',

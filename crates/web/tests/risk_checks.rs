@@ -9,6 +9,7 @@ mod common;
 
 use common::TestApp;
 use coproduce_core::audit::Via;
+use coproduce_core::clock::Clock;
 use coproduce_core::people::Role;
 use coproduce_core::risk::liability::{Holding, Liability, Party};
 use coproduce_store::memberships::By;
@@ -535,5 +536,227 @@ async fn the_readiness_overview_and_dashboard_show_the_demo_lessons() {
             dash.contains("Checks expiring"),
             "the BBQ bike's insurance: {dash}"
         );
+    }
+}
+
+#[tokio::test]
+async fn evidence_expires_on_the_injected_clock_and_owners_are_warned_once() {
+    for app in TestApp::each(false).await {
+        eprintln!("engine: {}", app.engine);
+        let lead_id = app
+            .add_person("lead@lambeth.test", "Ada Lead", Role::Resident)
+            .await;
+        let officer_id = app
+            .add_person("officer@lambeth.test", "Olu Officer", Role::Officer)
+            .await;
+        let lead = Session::of(&app, lead_id).await;
+        let officer = Session::of(&app, officer_id).await;
+        let id = food_project(&app, &lead).await;
+        let path = format!("/projects/{id}/checks/public-liability-insurance");
+        let (status, _) = lead
+            .submit(
+                &app,
+                &path,
+                &[
+                    ("insurer", "Zurich"),
+                    ("reference", "PL-77"),
+                    ("cover", "5,000,000"),
+                    ("expires_on", "2027-02-28"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            officer.post(&app, &format!("{path}/verify"), &[]).await.0,
+            StatusCode::SEE_OTHER
+        );
+        let state = |checks: &serde_json::Value| {
+            checks["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["key"] == "public-liability-insurance")
+                .unwrap()["state"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let (_, _, checks) = app.get_json(&format!("/api/v1/projects/{id}/checks")).await;
+        assert_eq!(state(&checks), "verified");
+
+        // 29 January 2027 is the day thirty days before it ends.
+        app.clock
+            .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 1, 28, 12, 0, 0).unwrap());
+        let (_, _, checks) = app.get_json(&format!("/api/v1/projects/{id}/checks")).await;
+        assert_eq!(state(&checks), "verified");
+        app.clock
+            .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 1, 29, 12, 0, 0).unwrap());
+        let (_, _, checks) = app.get_json(&format!("/api/v1/projects/{id}/checks")).await;
+        assert_eq!(state(&checks), "expiring");
+        // What the owner's dashboard lists (their session has long expired
+        // by this date, so it is read where the dashboard reads it).
+        let soon = coproduce_store::risk::checks::expiring(
+            &app.db,
+            chrono::NaiveDate::from_ymd_opt(2027, 2, 28).unwrap(),
+            Some(lead_id),
+        )
+        .await
+        .unwrap();
+        assert_eq!(soon.len(), 1);
+
+        // The outbox worker's sweep warns the owners once for this expiry.
+        let warned = coproduce_web::warn_expiring(&app.db, app.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(warned, 1);
+        assert_eq!(
+            coproduce_web::warn_expiring(&app.db, app.clock.now())
+                .await
+                .unwrap(),
+            0
+        );
+        let mail = coproduce_store::outbox::to_address(&app.db, "lead@lambeth.test", 10)
+            .await
+            .unwrap();
+        assert!(
+            mail.iter()
+                .any(|m| m.subject.contains("Public liability insurance")
+                    && m.subject.contains("28 February 2027")),
+            "{mail:?}"
+        );
+
+        app.clock
+            .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 2, 28, 9, 0, 0).unwrap());
+        let (_, _, checks) = app.get_json(&format!("/api/v1/projects/{id}/checks")).await;
+        assert_eq!(state(&checks), "expired");
+        assert!(checks["blocking_delivery"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k == "public-liability-insurance"));
+    }
+}
+
+#[tokio::test]
+async fn the_fund_holder_verifies_its_own_checks_and_only_on_its_projects() {
+    for app in TestApp::each(false).await {
+        let lead_id = app
+            .add_person("lead@lambeth.test", "Ada Lead", Role::Resident)
+            .await;
+        let treasurer_id = app
+            .add_person("treasurer@trust.test", "Tess Treasurer", Role::Resident)
+            .await;
+        let lead = Session::of(&app, lead_id).await;
+        let res = app
+            .client
+            .post(format!("{}/projects/new", app.base))
+            .header(header::COOKIE, &lead.cookie)
+            .form(&[
+                ("csrf_token", lead.csrf.as_str()),
+                ("title", "Tuck shop at the youth club"),
+                (
+                    "summary",
+                    "Snacks sold by young people, takings counted together",
+                ),
+                ("themes", "young_people"),
+                ("activities", "cash_handling"),
+                ("starts_on", "2027-03-01"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{}",
+            res.text().await.unwrap()
+        );
+        let (_, _, list) = app.get_json("/api/v1/projects?q=tuck").await;
+        let id = list["items"][0]["id"].as_i64().unwrap();
+        let trust = coproduce_store::memberships::create_fund_holder(
+            &app.db,
+            "Test Trust",
+            None,
+            Via::System,
+            common::now(),
+        )
+        .await
+        .unwrap();
+        coproduce_store::memberships::add_fund_member(
+            &app.db,
+            trust,
+            treasurer_id,
+            coproduce_core::policy::FundRole::Treasurer,
+            None,
+            Via::System,
+            common::now(),
+        )
+        .await
+        .unwrap();
+        let (status, _) = lead
+            .submit(
+                &app,
+                &format!("/projects/{id}/checks/cash-counters"),
+                &[("person_name", "Ada Lead and Jo Helper")],
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let treasurer = Session::of(&app, treasurer_id).await;
+        // Not yet this project's fund holder: refused by core, with the reason.
+        let (status, page) = treasurer
+            .post(
+                &app,
+                &format!("/projects/{id}/checks/cash-counters/verify"),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("fund holder can verify"), "{page}");
+        coproduce_store::risk::set_fund_holder(&app.db, id, Some(trust), by(lead_id))
+            .await
+            .unwrap();
+        assert_eq!(
+            treasurer
+                .post(
+                    &app,
+                    &format!("/projects/{id}/checks/cash-counters/verify"),
+                    &[]
+                )
+                .await
+                .0,
+            StatusCode::SEE_OTHER
+        );
+        // A check the catalogue gives to officers stays theirs.
+        let (status, _) = lead
+            .submit(
+                &app,
+                &format!("/projects/{id}/checks/supporting-group-agreement"),
+                &[],
+                Some(PDF),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (status, page) = treasurer
+            .post(
+                &app,
+                &format!("/projects/{id}/checks/supporting-group-agreement/verify"),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.contains("Only a council officer can verify this check"),
+            "{page}"
+        );
+        let (_, _, checks) = app.get_json(&format!("/api/v1/projects/{id}/checks")).await;
+        let verified = checks["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == "cash-counters")
+            .unwrap();
+        assert_eq!(verified["state"], "verified");
     }
 }

@@ -24,6 +24,8 @@ pub enum Timing {
     StartNow,
     /// Too late to be ready by the planned start.
     Late,
+    /// The planned start has passed and it is still not met.
+    Overdue,
 }
 
 impl Timing {
@@ -34,6 +36,7 @@ impl Timing {
             Timing::OnTrack => "On track",
             Timing::StartNow => "Start now",
             Timing::Late => "Too late for the start date",
+            Timing::Overdue => "Overdue: the project has started",
         }
     }
 }
@@ -137,6 +140,7 @@ pub fn assess<'c>(
             let timing = match (state.is_met(), due_by, start_by) {
                 (true, _, _) if !lapses_first => Timing::Done,
                 (_, None, _) | (_, _, None) => Timing::Undated,
+                _ if start.is_some_and(|s| s < today) => Timing::Overdue,
                 (_, Some(due), _) if due < today => Timing::Late,
                 (_, Some(due), Some(_))
                     if state == State::Missing
@@ -289,6 +293,18 @@ mod tests {
             .at_risk
             .iter()
             .any(|m| m.contains("runs out before the start")));
+    }
+
+    #[test]
+    fn once_the_start_has_passed_what_is_missing_is_overdue_not_at_risk() {
+        let c = catalogue();
+        let f = facts(&[Activity::Food]);
+        let r = assess(&c, &f, &HashMap::new(), d("2027-05-10"));
+        assert!(r.items.iter().all(|i| i.timing == Timing::Overdue));
+        assert!(
+            !r.is_at_risk(),
+            "the start can no longer be missed: it has happened"
+        );
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub struct DemoHolding {
     pub party: Option<Party>,
     pub holder: String,
     pub evidence: String,
+    /// Who recorded it: the project's lead.
+    pub by: Option<i64>,
     pub at: DateTime<Utc>,
 }
 
@@ -401,6 +403,7 @@ fn holding(p: &DemoProject, facts: &Facts, l: Liability, now: DateTime<Utc>) -> 
         party: Some(party),
         holder,
         evidence,
+        by: p.lead_id,
         at: now - Duration::days(30),
     }
 }
@@ -663,6 +666,7 @@ fn poly_tunnel(
         party: Some(Party::Landowner),
         holder: "Parkside Homes".to_owned(),
         evidence: String::new(),
+        by: p.lead_id,
         at: ctx.now - Duration::days(15),
     });
     out.holdings
@@ -941,6 +945,7 @@ pub async fn insert(
             "holder",
             "evidence",
             "not_applicable",
+            "updated_by",
             "updated_at",
         ],
         r.holdings.iter().map(|h| {
@@ -951,6 +956,7 @@ pub async fn insert(
                 Value::from(h.holder.as_str()),
                 Value::from(h.evidence.as_str()),
                 Value::from(""),
+                Value::from(h.by),
                 Value::from(time::encode(h.at)),
             ]
         }),

@@ -44,7 +44,8 @@ pub struct CheckOut {
     pub due_by: Option<NaiveDate>,
     /// When work on it should begin, given how long it takes.
     pub start_by: Option<NaiveDate>,
-    /// done, undated, on_track, start_now or late.
+    /// done, undated, on_track, start_now, late (too late for the start) or
+    /// overdue (the start has passed).
     pub timing: String,
     pub valid_until: Option<NaiveDate>,
     /// Why an officer waived it, when they did.

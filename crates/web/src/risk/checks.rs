@@ -152,7 +152,7 @@ fn timing_class(t: Timing) -> &'static str {
         Timing::Undated => "undated",
         Timing::OnTrack => "on-track",
         Timing::StartNow => "start-now",
-        Timing::Late => "late",
+        Timing::Late | Timing::Overdue => "late",
     }
 }
 
