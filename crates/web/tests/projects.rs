@@ -6,53 +6,9 @@
 
 mod common;
 
-use common::TestApp;
+use common::{Session, TestApp};
 use coproduce_core::people::Role;
-use reqwest::{header, StatusCode};
-
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-impl Session {
-    async fn of(app: &TestApp, person: i64) -> Self {
-        let (cookie, csrf) = app.sign_in(person).await;
-        Self { cookie, csrf }
-    }
-
-    async fn post(
-        &self,
-        app: &TestApp,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> (StatusCode, String, String) {
-        let mut form = vec![("csrf_token", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        let res = app
-            .client
-            .post(format!("{}{path}", app.base))
-            .header(header::COOKIE, &self.cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let location = common::location(&res).unwrap_or_default();
-        (status, res.text().await.unwrap(), location)
-    }
-
-    async fn get(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
-        let res = app
-            .client
-            .get(format!("{}{path}", app.base))
-            .header(header::COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        (res.status(), res.text().await.unwrap())
-    }
-}
+use reqwest::StatusCode;
 
 fn project_id(location: &str) -> i64 {
     location

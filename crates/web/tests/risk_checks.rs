@@ -7,83 +7,13 @@
 
 mod common;
 
-use common::TestApp;
+use common::{Session, TestApp};
 use coproduce_core::audit::Via;
 use coproduce_core::clock::Clock;
 use coproduce_core::people::Role;
 use coproduce_core::risk::liability::{Holding, Liability, Party};
 use coproduce_store::memberships::By;
-use reqwest::{header, multipart, StatusCode};
-
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-impl Session {
-    async fn of(app: &TestApp, person: i64) -> Self {
-        let (cookie, csrf) = app.sign_in(person).await;
-        Self { cookie, csrf }
-    }
-
-    async fn post(
-        &self,
-        app: &TestApp,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> (StatusCode, String) {
-        let mut form = vec![("csrf_token", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        let res = app
-            .client
-            .post(format!("{}{path}", app.base))
-            .header(header::COOKIE, &self.cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        (res.status(), res.text().await.unwrap())
-    }
-
-    async fn submit(
-        &self,
-        app: &TestApp,
-        path: &str,
-        fields: &[(&str, &str)],
-        file: Option<&[u8]>,
-    ) -> (StatusCode, String) {
-        let mut form = multipart::Form::new().text("csrf_token", self.csrf.clone());
-        for (k, v) in fields {
-            form = form.text(k.to_string(), v.to_string());
-        }
-        if let Some(bytes) = file {
-            form = form.part(
-                "file",
-                multipart::Part::bytes(bytes.to_vec()).file_name("evidence.pdf"),
-            );
-        }
-        let res = app
-            .client
-            .post(format!("{}{path}", app.base))
-            .header(header::COOKIE, &self.cookie)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        (res.status(), res.text().await.unwrap())
-    }
-
-    async fn get(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
-        let res = app
-            .client
-            .get(format!("{}{path}", app.base))
-            .header(header::COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        (res.status(), res.text().await.unwrap())
-    }
-}
+use reqwest::{header, StatusCode};
 
 /// The smallest PDF the upload check accepts as a PDF.
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
@@ -192,7 +122,7 @@ async fn delivery_waits_for_every_blocking_check_and_liability() {
             StatusCode::SEE_OTHER
         );
         // A lone lead needs a group behind them before planning starts.
-        let (status, page) = lead
+        let (status, page, _) = lead
             .post(
                 &app,
                 &format!("/projects/{id}/stage"),
@@ -204,7 +134,7 @@ async fn delivery_waits_for_every_blocking_check_and_liability() {
             page.contains("Signed support agreement with a constituted group"),
             "{page}"
         );
-        let (status, page) = officer
+        let (status, page, _) = officer
             .post(
                 &app,
                 &format!("/projects/{id}/checks/supporting-group-agreement/waive"),
@@ -227,7 +157,7 @@ async fn delivery_waits_for_every_blocking_check_and_liability() {
         );
 
         // Refused, with the exact checks missing and by when, and the gaps.
-        let (status, page) = lead
+        let (status, page, _) = lead
             .post(
                 &app,
                 &format!("/projects/{id}/stage"),
@@ -284,11 +214,11 @@ async fn delivery_waits_for_every_blocking_check_and_liability() {
                 &app,
                 &format!("/projects/{id}/checks/risk-assessment"),
                 &[("note", "Written with the lead")],
-                Some(PDF),
+                Some(("evidence.pdf", PDF)),
             )
             .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
-        let (status, page) = officer
+        let (status, page, _) = officer
             .post(
                 &app,
                 &format!("/projects/{id}/checks/risk-assessment/verify"),
@@ -334,7 +264,7 @@ async fn delivery_waits_for_every_blocking_check_and_liability() {
         assert!(public.contains("Verified"));
 
         // A waiver needs a reason, and only an officer gives one.
-        let (status, page) = officer
+        let (status, page, _) = officer
             .post(
                 &app,
                 &format!("/projects/{id}/checks/allergen-information/waive"),
@@ -362,7 +292,7 @@ async fn delivery_waits_for_every_blocking_check_and_liability() {
             .collect();
         assert!(!blocking.contains(&"food-business-registration".to_owned()));
         for key in &blocking {
-            let (status, page) = officer
+            let (status, page, _) = officer
                 .post(
                     &app,
                     &format!("/projects/{id}/checks/{key}/waive"),
@@ -373,7 +303,7 @@ async fn delivery_waits_for_every_blocking_check_and_liability() {
         }
 
         // Still refused: the liabilities nobody holds.
-        let (status, page) = lead
+        let (status, page, _) = lead
             .post(
                 &app,
                 &format!("/projects/{id}/stage"),
@@ -401,7 +331,7 @@ async fn delivery_waits_for_every_blocking_check_and_liability() {
                 .await
                 .unwrap();
         }
-        let (status, page) = lead
+        let (status, page, _) = lead
             .post(
                 &app,
                 &format!("/projects/{id}/stage"),
@@ -462,7 +392,7 @@ async fn officers_edit_the_catalogue_as_a_new_version_and_bad_toml_is_explained(
                 .0,
             StatusCode::FORBIDDEN
         );
-        let (status, page) = officer
+        let (status, page, _) = officer
             .post(
                 &app,
                 "/risk/catalogue",
@@ -479,7 +409,7 @@ async fn officers_edit_the_catalogue_as_a_new_version_and_bad_toml_is_explained(
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("Rule &#39;Bad&#39;: give it an id"), "{page}");
         let edited = body.replacen("lead_days = 28", "lead_days = 35", 1);
-        let (status, _) = officer
+        let (status, _, _) = officer
             .post(
                 &app,
                 "/risk/catalogue",
@@ -496,7 +426,7 @@ async fn officers_edit_the_catalogue_as_a_new_version_and_bad_toml_is_explained(
         let (_, log) = officer.get(&app, "/risk/catalogue").await;
         assert!(log.contains("Our food team asks for five weeks"));
         // A second editor still on version 0 does not undo the first.
-        let (status, page) = officer
+        let (status, page, _) = officer
             .post(
                 &app,
                 "/risk/catalogue",
@@ -705,7 +635,7 @@ async fn the_fund_holder_verifies_its_own_checks_and_only_on_its_projects() {
         assert_eq!(status, StatusCode::SEE_OTHER);
         let treasurer = Session::of(&app, treasurer_id).await;
         // Not yet this project's fund holder: refused by core, with the reason.
-        let (status, page) = treasurer
+        let (status, page, _) = treasurer
             .post(
                 &app,
                 &format!("/projects/{id}/checks/cash-counters/verify"),
@@ -734,11 +664,11 @@ async fn the_fund_holder_verifies_its_own_checks_and_only_on_its_projects() {
                 &app,
                 &format!("/projects/{id}/checks/supporting-group-agreement"),
                 &[],
-                Some(PDF),
+                Some(("evidence.pdf", PDF)),
             )
             .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
-        let (status, page) = treasurer
+        let (status, page, _) = treasurer
             .post(
                 &app,
                 &format!("/projects/{id}/checks/supporting-group-agreement/verify"),

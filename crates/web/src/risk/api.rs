@@ -252,19 +252,13 @@ async fn project_liability(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<LiabilityMatrixOut>> {
-    use coproduce_core::risk::liability::{Gap, Liability};
+    use coproduce_core::risk::liability::Gap;
     let register = Register::load(&state, id)
         .await?
         .ok_or_else(|| missing(id))?;
     let gaps = register.gaps();
-    let mut shown: Vec<Liability> = Liability::relevant(&register.subject.facts);
-    for h in &register.holdings {
-        if !shown.contains(&h.liability) {
-            shown.push(h.liability);
-        }
-    }
-    shown.sort();
-    let liabilities = shown
+    let liabilities = register
+        .shown_liabilities()
         .into_iter()
         .map(|l| {
             let held = register.holdings.iter().find(|h| h.liability == l);

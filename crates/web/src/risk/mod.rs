@@ -165,9 +165,21 @@ pub(crate) struct Summary {
 }
 
 impl Register {
+    /// The liabilities the matrix lists: those that matter to the project,
+    /// and any recorded besides, in the matrix's order.
+    pub fn shown_liabilities(&self) -> Vec<coproduce_core::risk::liability::Liability> {
+        let mut shown = coproduce_core::risk::liability::Liability::relevant(&self.subject.facts);
+        for h in &self.holdings {
+            if !shown.contains(&h.liability) {
+                shown.push(h.liability);
+            }
+        }
+        shown.sort();
+        shown
+    }
+
     pub fn summary(&self) -> Summary {
         use coproduce_core::projects::Stage;
-        use coproduce_core::risk::liability::Liability;
         let readiness = self.readiness();
         let gaps = self.gaps();
         let checks = readiness
@@ -202,14 +214,8 @@ impl Register {
                     .map(|_| (i.required.title(), r.waived_reason.clone()))
             })
             .collect();
-        let mut shown = Liability::relevant(&self.subject.facts);
-        for h in &self.holdings {
-            if !shown.contains(&h.liability) {
-                shown.push(h.liability);
-            }
-        }
-        shown.sort();
-        let liabilities = shown
+        let liabilities = self
+            .shown_liabilities()
             .into_iter()
             .map(|l| {
                 let held = self.holdings.iter().find(|h| h.liability == l);

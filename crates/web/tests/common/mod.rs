@@ -285,3 +285,79 @@ pub fn location(res: &reqwest::Response) -> Option<String> {
         .get(header::LOCATION)
         .map(|v| v.to_str().unwrap().to_owned())
 }
+
+/// A signed-in person's cookie and form token, and the requests they make.
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Session {
+    pub async fn of(app: &TestApp, person: i64) -> Self {
+        let (cookie, csrf) = app.sign_in(person).await;
+        Self { cookie, csrf }
+    }
+
+    /// Posts a form with the token: (status, body, Location).
+    pub async fn post(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
+        let mut form = vec![("csrf_token", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        let res = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header(header::COOKIE, &self.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let location = location(&res).unwrap_or_default();
+        (status, res.text().await.unwrap(), location)
+    }
+
+    /// Posts a multipart form with the token and, if given, a file named
+    /// `name` in the `file` field: (status, body).
+    pub async fn submit(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> (StatusCode, String) {
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", self.csrf.clone());
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned()),
+            );
+        }
+        let res = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header(header::COOKIE, &self.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
+    }
+
+    pub async fn get(&self, app: &TestApp, path: &str) -> (StatusCode, String) {
+        let res = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header(header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.text().await.unwrap())
+    }
+}
