@@ -24,10 +24,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use coproduce_core::projects::Stage;
+use coproduce_core::risk::ahead::assess;
 use coproduce_store::db::Create;
 use coproduce_store::demo::{self, NoProgress, Scale};
 use coproduce_store::projects::{self, Filter};
-use coproduce_store::{events, home, Db, DbUrl};
+use coproduce_store::{events, home, risk, Db, DbUrl};
 use criterion::{Criterion, SamplingMode};
 use sqlx::Connection;
 use tokio::runtime::Runtime;
@@ -169,6 +170,33 @@ fn reads(c: &mut Criterion, runtime: &Runtime, engine: &str, db: &Db) {
     group.bench_function("events_upcoming_20", |b| {
         b.to_async(runtime)
             .iter(|| async { black_box(events::upcoming(db, now(), 20).await.unwrap()) })
+    });
+    group.finish();
+
+    // The officers' readiness overview: every open project's facts, checks
+    // and liabilities read in a few queries, then each assessed by core.
+    // Rendering is left out; it is the reads and the rules that grow with
+    // the borough.
+    let mut group = c.benchmark_group(format!("risk/{engine}"));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("readiness_of_every_open_project", |b| {
+        b.to_async(runtime).iter(|| async {
+            let current = risk::catalogue::current(db).await.unwrap();
+            let mut records = risk::checks::records_of_open_projects(db).await.unwrap();
+            let today = now().date_naive();
+            let mut at_risk = 0;
+            for open in risk::open_projects(db).await.unwrap() {
+                let recs = records.remove(&open.subject.project_id).unwrap_or_default();
+                let readiness = assess(&current.catalogue, &open.subject.facts, &recs, today);
+                let gaps =
+                    coproduce_core::risk::liability::gaps(&open.subject.facts, &open.holdings);
+                at_risk += usize::from(readiness.is_at_risk() || !gaps.is_empty());
+            }
+            black_box(at_risk)
+        })
     });
     group.finish();
 }

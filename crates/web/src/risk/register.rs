@@ -8,27 +8,27 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use chrono::NaiveDate;
-use coproduce_core::audit::Via;
 use coproduce_core::people::Role;
 use coproduce_core::policy::{self, Action, Object, ProjectRole};
 use coproduce_core::risk::register::{
     review, Band, Category, HeatMap, Level, Review, Risk, RiskForm, Status,
 };
 use coproduce_core::{local_time, Invalid};
-use coproduce_store::memberships::By;
 use coproduce_store::projects::team::{self, Member};
 use coproduce_store::risk::register::{self as store, RiskRow, OWNER_MESSAGE};
 use coproduce_store::StoreError;
 use serde::Deserialize;
 
+use super::today;
 use crate::auth::Viewer;
 use crate::charts;
 use crate::error::{Error, Result};
 use crate::layout::{html, Chrome};
 use crate::policy::Routes;
+use crate::projects::actions::by;
 use crate::projects::page;
 use crate::AppState;
+use coproduce_core::risk::ahead::long_date as date;
 
 pub(super) fn routes() -> Routes {
     Routes::new()
@@ -153,22 +153,6 @@ enum Correcting {
     Nothing,
     Add(RiskForm, Vec<Invalid>),
     Edit(i64, RiskForm, Vec<Invalid>),
-}
-
-fn today(state: &AppState) -> NaiveDate {
-    local_time::uk(state.clock.now()).date_naive()
-}
-
-fn by(state: &AppState, viewer: &Viewer) -> By {
-    By {
-        actor: viewer.person.as_ref().map(|p| p.id),
-        via: Via::Web,
-        now: state.clock.now(),
-    }
-}
-
-fn date(d: NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
 }
 
 fn lines(s: &str) -> Vec<String> {

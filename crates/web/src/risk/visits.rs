@@ -22,6 +22,7 @@ use coproduce_store::risk::{self as risk_store, catalogue, checks, visits as sto
 use coproduce_store::StoreError;
 
 use super::liability::see_other;
+use super::today;
 use crate::auth::Viewer;
 use crate::error::{Error, Result};
 use crate::layout::{html, Chrome};
@@ -123,10 +124,6 @@ enum Refused {
     None,
     Schedule(ScheduleForm, Vec<Invalid>),
     Record(i64, ReportForm, Vec<Invalid>),
-}
-
-fn today(state: &AppState) -> NaiveDate {
-    local_time::uk(state.clock.now()).date_naive()
 }
 
 fn long(d: NaiveDate) -> String {
