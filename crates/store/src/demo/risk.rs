@@ -118,32 +118,23 @@ struct Ctx<'a> {
     today: NaiveDate,
 }
 
-/// What the register would read about each project, from the plan.
-fn facts_of(p: &DemoProject, d: &Details, orgs: &[DemoOrg]) -> Facts {
-    let activities: Vec<ActivityEntry> = d
-        .activities
-        .iter()
-        .filter(|a| a.project_id == p.id)
-        .map(|a| ActivityEntry {
-            activity: a.activity,
-            detail: a.detail.clone(),
-            attendance: a.attendance,
-        })
-        .collect();
-    let co_owners = d
-        .members
-        .iter()
-        .filter(|m| m.project_id == p.id && m.role == ProjectRole::CoOwner)
-        .count();
+/// What the register would read about one project, from the plan's rows
+/// grouped by project.
+fn facts_of(
+    p: &DemoProject,
+    activities: &HashMap<i64, Vec<ActivityEntry>>,
+    co_owners: &HashMap<i64, usize>,
+    orgs: &[DemoOrg],
+) -> Facts {
     let org_kind: Option<OrgKind> = p
         .owner_org_id
         .and_then(|id| orgs.iter().find(|o| o.id == id))
         .map(|o| o.kind);
     Facts {
-        activities,
+        activities: activities.get(&p.id).cloned().unwrap_or_default(),
         lone_lead: ownership::is_lone_lead(Backing {
             has_lead: p.lead_id.is_some(),
-            co_owners,
+            co_owners: co_owners.get(&p.id).copied().unwrap_or(0),
             owner_org: org_kind,
         }),
         starts_on: p.starts_on,
@@ -190,18 +181,34 @@ pub fn generate(
             .map(|p| p.id),
         ..Register::default()
     };
+    // Grouped once: looking each project's rows up in the whole plan would
+    // be quadratic, which at city scale is most of the demo's time.
+    let mut activities: HashMap<i64, Vec<ActivityEntry>> = HashMap::new();
+    for a in &details.activities {
+        activities
+            .entry(a.project_id)
+            .or_default()
+            .push(ActivityEntry {
+                activity: a.activity,
+                detail: a.detail.clone(),
+                attendance: a.attendance,
+            });
+    }
+    let mut co_owners: HashMap<i64, usize> = HashMap::new();
+    let mut teams: HashMap<i64, Vec<i64>> = HashMap::new();
+    for m in &details.members {
+        if m.role == ProjectRole::CoOwner {
+            *co_owners.entry(m.project_id).or_default() += 1;
+        }
+        teams.entry(m.project_id).or_default().push(m.person_id);
+    }
     let mut visit_id = 0;
     for p in projects {
-        let facts = facts_of(p, details, orgs);
+        let facts = facts_of(p, &activities, &co_owners, orgs);
         if !matches!(p.stage, Stage::Idea) {
             out.funded.push(p.id);
         }
-        let team: Vec<i64> = details
-            .members
-            .iter()
-            .filter(|m| m.project_id == p.id)
-            .map(|m| m.person_id)
-            .collect();
+        let team: Vec<i64> = teams.get(&p.id).cloned().unwrap_or_default();
         match p.title.as_str() {
             "BBQ bike for community events" => {
                 bbq_bike(rng, &ctx, p, &facts, &team, &mut out, &mut visit_id)
