@@ -63,7 +63,12 @@ struct Panel {
     heading: &'static str,
     caption: &'static str,
     lines: Vec<RiskLine>,
+    /// How many were left off the list.
+    more: usize,
 }
+
+/// The most rows a panel lists.
+const PANEL_ROWS: usize = 25;
 
 async fn page(
     chrome: Chrome,
@@ -124,10 +129,17 @@ async fn page(
         ]
         .into_iter()
         .filter(|(_, _, lines)| !lines.is_empty())
-        .map(|(heading, caption, lines)| Panel {
-            heading,
-            caption,
-            lines,
+        .map(|(heading, caption, mut lines)| {
+            // A borough's worth would bury the rest of the page: the first
+            // ones, soonest first, and how many more.
+            let more = lines.len().saturating_sub(PANEL_ROWS);
+            lines.truncate(PANEL_ROWS);
+            Panel {
+                heading,
+                caption,
+                lines,
+                more,
+            }
         })
         .collect(),
         at_risk,
