@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod home;
 pub mod invitations;
+pub mod ledger;
 pub mod memberships;
 pub mod meta;
 pub mod migrate;

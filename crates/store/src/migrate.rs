@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_stage_history"),
     migration!(9, "0009_project_details"),
     migration!(10, "0010_risk"),
+    migration!(11, "0011_ledger"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,
