@@ -85,6 +85,107 @@ impl FeePolicy {
     }
 }
 
+/// A funding agreement as typed into its form.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct AgreementForm {
+    #[serde(default)]
+    pub funder: String,
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub starts_on: String,
+    #[serde(default)]
+    pub ends_on: String,
+    #[serde(default)]
+    pub conditions: String,
+}
+
+/// What a funder agreed to give a project, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Agreement {
+    pub funder: String,
+    pub amount: Pence,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: Option<chrono::NaiveDate>,
+    pub conditions: String,
+}
+
+impl Agreement {
+    pub fn parse(form: &AgreementForm) -> Result<Self, Vec<Invalid>> {
+        use crate::projects::details::parse_date;
+        let mut errors = Vec::new();
+        let funder = form.funder.split_whitespace().collect::<Vec<_>>().join(" ");
+        if funder.chars().count() < 2 {
+            errors.push(Invalid::new(
+                "funder",
+                "Name the funder, like Lambeth Council",
+            ));
+        } else if funder.chars().count() > 200 {
+            errors.push(Invalid::new(
+                "funder",
+                "Write the funder's name in 200 characters or fewer",
+            ));
+        }
+        let amount = match Pence::parse(&form.amount) {
+            Ok(a) if a.get() > 0 => Some(a),
+            Ok(_) => {
+                errors.push(Invalid::new(
+                    "amount",
+                    "The amount agreed must be more than nothing",
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(Invalid::new("amount", e.message));
+                None
+            }
+        };
+        let starts_on = match parse_date("starts_on", &form.starts_on, "The start date") {
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
+                errors.push(Invalid::new(
+                    "starts_on",
+                    "Enter the date the agreement starts",
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let ends_on = parse_date("ends_on", &form.ends_on, "The end date")
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        if let (Some(s), Some(e)) = (starts_on, ends_on) {
+            if e < s {
+                errors.push(Invalid::new(
+                    "ends_on",
+                    "The agreement cannot end before it starts",
+                ));
+            }
+        }
+        let conditions = form.conditions.trim().replace("\r\n", "\n");
+        if conditions.chars().count() > 4000 {
+            errors.push(Invalid::new(
+                "conditions",
+                "Write the conditions in 4,000 characters or fewer",
+            ));
+        }
+        match (amount, starts_on) {
+            (Some(amount), Some(starts_on)) if errors.is_empty() => Ok(Agreement {
+                funder,
+                amount,
+                starts_on,
+                ends_on,
+                conditions,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// The accounts one movement touches, by whatever the store calls them.
 #[derive(Debug, Clone, Copy)]
 pub struct Accounts<A> {
@@ -203,6 +304,32 @@ mod tests {
         assert!(FeePolicy::percent(6_000, None, None).is_err());
         assert!(FeePolicy::percent(500, Some(gbp(10)), Some(gbp(5))).is_err());
         assert!(five.fee_on(Pence::ZERO).is_err());
+    }
+
+    #[test]
+    fn an_agreement_lists_every_mistake_at_once() {
+        let bad = AgreementForm {
+            funder: "x".into(),
+            amount: "-5".into(),
+            starts_on: "2027-04-01".into(),
+            ends_on: "2027-03-01".into(),
+            conditions: String::new(),
+        };
+        let fields: Vec<&str> = Agreement::parse(&bad)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["funder", "amount", "ends_on"]);
+        let ok = Agreement::parse(&AgreementForm {
+            funder: " Lambeth   Council ".into(),
+            amount: "£12,500".into(),
+            starts_on: "2027-04-01".into(),
+            ..AgreementForm::default()
+        })
+        .unwrap();
+        assert_eq!(ok.funder, "Lambeth Council");
+        assert_eq!(ok.amount, Pence::new(1_250_000));
     }
 
     #[test]

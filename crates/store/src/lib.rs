@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod funding;
 pub mod home;
 pub mod invitations;
 pub mod ledger;

@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_project_details"),
     migration!(10, "0010_risk"),
     migration!(11, "0011_ledger"),
+    migration!(12, "0012_funding"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

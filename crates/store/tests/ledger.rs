@@ -336,3 +336,76 @@ proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn a_grant_received_under_an_agreement_takes_the_fund_holders_fee() {
+    for t in common::engines().await {
+        let db = &t.db;
+        let (trust, a, _) = books(db, 1).await;
+        let project: i64 = sqlx::query("SELECT project_id FROM ledger_accounts WHERE id = $1")
+            .bind(a.budget)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .try_get("project_id")
+            .unwrap();
+        let policy =
+            FeePolicy::percent(500, Some(Pence::new(5_000)), Some(Pence::new(50_000))).unwrap();
+        coproduce_store::funding::set_fee_policy(db, trust, policy, system())
+            .await
+            .unwrap();
+        assert_eq!(
+            coproduce_store::funding::fee_policy(db, trust)
+                .await
+                .unwrap(),
+            policy,
+            "{}",
+            t.engine
+        );
+        let agreement =
+            coproduce_core::funding::Agreement::parse(&coproduce_core::funding::AgreementForm {
+                funder: "Lambeth Council".into(),
+                amount: "20,000".into(),
+                starts_on: "2026-04-01".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let id = coproduce_store::funding::add_agreement(db, project, trust, &agreement, system())
+            .await
+            .unwrap();
+        // 5% of £20,000 is £1,000, over the £500 cap.
+        let got =
+            coproduce_store::funding::receive_grant(db, id, Pence::new(2_000_000), day(), system())
+                .await
+                .unwrap();
+        assert_eq!(got.fee, Pence::new(50_000), "{}", t.engine);
+        assert_eq!(
+            ledger::balance(db, a.bank).await.unwrap(),
+            Pence::new(2_000_000)
+        );
+        assert_eq!(
+            AccountKind::ProjectBudget.as_read(ledger::balance(db, a.budget).await.unwrap()),
+            Pence::new(1_950_000)
+        );
+        assert_eq!(
+            AccountKind::FeeIncome.as_read(ledger::balance(db, a.fee_income).await.unwrap()),
+            Pence::new(50_000)
+        );
+        // A small grant pays the minimum.
+        let small =
+            coproduce_store::funding::receive_grant(db, id, Pence::new(20_000), day(), system())
+                .await
+                .unwrap();
+        assert_eq!(small.fee, Pence::new(5_000));
+        let receipts: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM grant_receipts WHERE agreement_id = $1")
+                .bind(id)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+                .try_get("n")
+                .unwrap();
+        assert_eq!(receipts, 2, "{}", t.engine);
+        t.finish().await;
+    }
+}
