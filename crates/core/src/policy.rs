@@ -392,6 +392,11 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             Decision::Deny(reason)
         }
     };
+    // Whether the object is a project the actor stands in this relation to.
+    let on_project = |relation: &dyn Fn(i64) -> bool| match object {
+        Object::Project(id) => relation(id),
+        _ => false,
+    };
     if actor.token_scope == Some(Scope::Read) && action.changes_state() {
         return Decision::Deny(
             "This API token may only read: create a read-and-change token to make changes.",
@@ -400,10 +405,7 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
     // Letting go is explicit: an owner acts alone only where the agreed
     // mandate says so; officers always may.
     let under_mandate = |power: Power, reason: &'static str| {
-        let holds = match object {
-            Object::Project(id) => actor.holds(id, power),
-            _ => false,
-        };
+        let holds = on_project(&|id| actor.holds(id, power));
         signed_in(holds || actor.is_staff(), reason)
     };
     match action {
@@ -422,10 +424,7 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             "Only council officers can invite people in.",
         ),
         Action::ChangeStage => {
-            let owns = match object {
-                Object::Project(id) => actor.owns_project(id),
-                _ => false,
-            };
+            let owns = on_project(&|id| actor.owns_project(id));
             signed_in(
                 owns || actor.is_staff(),
                 "Only the project's lead, its co-owners and council officers can move it to another stage.",
@@ -445,50 +444,35 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             "Only a council officer, or a lead whose agreed mandate lets them publish needs, can change this project's needs.",
         ),
         Action::PostUpdate => {
-            let member = match object {
-                Object::Project(id) => actor.project_role(id).is_some(),
-                _ => false,
-            };
+            let member = on_project(&|id| actor.project_role(id).is_some());
             signed_in(
                 member || actor.is_staff(),
                 "Only the project's team and council officers can post its updates and next steps.",
             )
         }
         Action::ManageContacts => {
-            let owns = match object {
-                Object::Project(id) => actor.owns_project(id),
-                _ => false,
-            };
+            let owns = on_project(&|id| actor.owns_project(id));
             signed_in(
                 owns || actor.is_staff(),
                 "Only the project's lead, its co-owners and council officers keep its contacts and documents.",
             )
         }
         Action::AgreeMandate => {
-            let leads = match object {
-                Object::Project(id) => actor.leads(id),
-                _ => false,
-            };
+            let leads = on_project(&|id| actor.leads(id));
             signed_in(
                 leads || actor.is_staff(),
                 "Only the project's lead and council officers agree its mandate.",
             )
         }
         Action::ManageRisks => {
-            let owns = match object {
-                Object::Project(id) => actor.owns_project(id),
-                _ => false,
-            };
+            let owns = on_project(&|id| actor.owns_project(id));
             signed_in(
                 owns || actor.is_staff(),
                 "Only the project's lead, its co-owners and council officers keep its risk register and liability matrix.",
             )
         }
         Action::SubmitEvidence | Action::ReadSiteVisits => {
-            let member = match object {
-                Object::Project(id) => actor.project_role(id).is_some(),
-                _ => false,
-            };
+            let member = on_project(&|id| actor.project_role(id).is_some());
             signed_in(
                 member || actor.is_staff(),
                 "Only the project's team and council officers can do this.",
