@@ -4,7 +4,9 @@
 
 pub mod audit;
 pub mod clock;
+pub mod budget;
 pub mod events;
+pub mod expenses;
 pub mod files;
 pub mod funding;
 pub mod invalid;
@@ -18,6 +20,7 @@ pub mod password;
 pub mod people;
 pub mod policy;
 pub mod privacy;
+pub mod reconciliation;
 pub mod projects;
 pub mod reset;
 pub mod risk;

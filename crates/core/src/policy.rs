@@ -187,6 +187,28 @@ pub enum Action {
     EditCatalogue,
     /// See every project's readiness across the borough.
     ReadReadiness,
+    /// Keep a project's budget lines (core::budget then says who, by whether
+    /// funding is agreed).
+    ManageBudget,
+    /// Submit and withdraw expenses for a project.
+    SubmitExpense,
+    /// Approve or reject an expense (core::expenses then says which step,
+    /// and never one's own).
+    ReviewExpense,
+    /// Record an expense's payment or reverse it (the treasurer of the
+    /// project's fund holder, as core::expenses decides).
+    PayExpense,
+    /// Read a project's expenses in full: payees' names, receipts.
+    ReadProjectMoney,
+    /// Read a fund holder's books in full.
+    ReadFundHolderBooks,
+    /// Set a fund holder's fees and approval rules, record funding
+    /// agreements and grants received.
+    ManageFunding,
+    /// Import bank statements and reconcile them with the ledger.
+    Reconcile,
+    /// See the whole borough's fund flows.
+    ReadBoroughMoney,
 }
 
 impl Action {
@@ -214,10 +236,19 @@ impl Action {
             | Action::ManageSiteVisits
             | Action::EditCatalogue => true,
             Action::ReadDashboard | Action::ReadSiteVisits | Action::ReadReadiness => false,
+            Action::ManageBudget
+            | Action::SubmitExpense
+            | Action::ReviewExpense
+            | Action::PayExpense
+            | Action::ManageFunding
+            | Action::Reconcile => true,
+            Action::ReadProjectMoney | Action::ReadFundHolderBooks | Action::ReadBoroughMoney => {
+                false
+            }
         }
     }
 
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 33] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
@@ -242,6 +273,15 @@ impl Action {
         Action::ReadSiteVisits,
         Action::EditCatalogue,
         Action::ReadReadiness,
+        Action::ManageBudget,
+        Action::SubmitExpense,
+        Action::ReviewExpense,
+        Action::PayExpense,
+        Action::ReadProjectMoney,
+        Action::ReadFundHolderBooks,
+        Action::ManageFunding,
+        Action::Reconcile,
+        Action::ReadBoroughMoney,
     ];
 
     /// What the action is done to, when the decision depends on it: the
@@ -261,7 +301,15 @@ impl Action {
             | Action::VerifyChecks
             | Action::WaiveChecks
             | Action::ManageSiteVisits
-            | Action::ReadSiteVisits => Some(ObjectKind::Project),
+            | Action::ReadSiteVisits
+            | Action::ManageBudget
+            | Action::SubmitExpense
+            | Action::ReviewExpense
+            | Action::PayExpense
+            | Action::ReadProjectMoney => Some(ObjectKind::Project),
+            Action::ReadFundHolderBooks | Action::ManageFunding | Action::Reconcile => {
+                Some(ObjectKind::FundHolder)
+            }
             Action::ReadPublic
             | Action::Authenticate
             | Action::UseOwnAccount
@@ -271,7 +319,8 @@ impl Action {
             | Action::ProposeProject
             | Action::ReadDashboard
             | Action::EditCatalogue
-            | Action::ReadReadiness => None,
+            | Action::ReadReadiness
+            | Action::ReadBoroughMoney => None,
         }
     }
 }
@@ -280,6 +329,7 @@ impl Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectKind {
     Project,
+    FundHolder,
 }
 
 /// What an action is done to, when that matters to the decision.
@@ -376,6 +426,27 @@ impl Actor {
             .is_some_and(|m| m.powers.contains(power))
     }
 
+    /// The actor's part in one fund holder, if any.
+    pub fn fund_role(&self, fund_holder: i64) -> Option<FundRole> {
+        let roles = self
+            .fund_holders
+            .iter()
+            .filter(|(f, _)| *f == fund_holder)
+            .map(|(_, r)| *r);
+        // Listed as both, a treasurer counts as a treasurer.
+        roles.min_by_key(|r| match r {
+            FundRole::Treasurer => 0,
+            FundRole::Approver => 1,
+        })
+    }
+
+    /// Whether the actor is a treasurer of any fund holder.
+    pub fn is_treasurer(&self) -> bool {
+        self.fund_holders
+            .iter()
+            .any(|(_, r)| *r == FundRole::Treasurer)
+    }
+
     /// Whether the actor is the project's lead (not a co-owner).
     pub fn leads(&self, project: i64) -> bool {
         self.project_role(project) == Some(ProjectRole::Lead)
@@ -402,6 +473,10 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             "This API token may only read: create a read-and-change token to make changes.",
         );
     }
+    let on_fund_holder = |relation: &dyn Fn(i64) -> bool| match object {
+        Object::FundHolder(id) => relation(id),
+        _ => false,
+    };
     // Letting go is explicit: an owner acts alone only where the agreed
     // mandate says so; officers always may.
     let under_mandate = |power: Power, reason: &'static str| {
@@ -500,6 +575,59 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             actor.is_staff(),
             "Only council officers see every project's readiness.",
         ),
+        // Before funding is agreed the owners plan; after, only the fund
+        // holder's treasurer changes it: core::budget decides which.
+        Action::ManageBudget => {
+            let owns = on_project(&|id| actor.owns_project(id));
+            signed_in(
+                owns || actor.is_staff() || actor.is_treasurer(),
+                "Only the project's lead, its co-owners, council officers and its fund holder's treasurer keep its budget.",
+            )
+        }
+        Action::SubmitExpense => {
+            let member = on_project(&|id| actor.project_role(id).is_some());
+            signed_in(
+                member,
+                "Only the project's team can submit its expenses.",
+            )
+        }
+        Action::ReviewExpense => {
+            let owns = on_project(&|id| actor.owns_project(id));
+            signed_in(
+                owns || !actor.fund_holders.is_empty(),
+                "Only the project's lead and co-owners, and its fund holder's approvers, approve its expenses.",
+            )
+        }
+        Action::PayExpense => signed_in(
+            actor.is_treasurer(),
+            "Only the fund holder's treasurer records payments.",
+        ),
+        Action::ReadProjectMoney => {
+            let member = on_project(&|id| actor.project_role(id).is_some());
+            signed_in(
+                member || actor.is_staff() || !actor.fund_holders.is_empty(),
+                "Only the project's team, its fund holder and council officers see its expenses in full.",
+            )
+        }
+        Action::ReadFundHolderBooks => {
+            let member = on_fund_holder(&|id| actor.fund_role(id).is_some());
+            signed_in(
+                member || actor.is_staff(),
+                "Only the fund holder's treasurers and approvers, and council officers, see its books in full.",
+            )
+        }
+        Action::ManageFunding | Action::Reconcile => {
+            let treasurer =
+                on_fund_holder(&|id| actor.fund_role(id) == Some(FundRole::Treasurer));
+            signed_in(
+                treasurer || actor.role == Some(Role::Admin),
+                "Only the fund holder's treasurer can do this.",
+            )
+        }
+        Action::ReadBoroughMoney => signed_in(
+            actor.is_staff(),
+            "Only council officers see the whole borough's fund flows.",
+        ),
     }
 }
 
@@ -565,6 +693,15 @@ mod tests {
             ),
             (Action::EditCatalogue, ["sign in", "deny", "allow", "allow"]),
             (Action::ReadReadiness, ["sign in", "deny", "allow", "allow"]),
+            (Action::ManageBudget, ["sign in", "deny", "allow", "allow"]),
+            (Action::SubmitExpense, ["sign in", "deny", "deny", "deny"]),
+            (Action::ReviewExpense, ["sign in", "deny", "deny", "deny"]),
+            (Action::PayExpense, ["sign in", "deny", "deny", "deny"]),
+            (Action::ReadProjectMoney, ["sign in", "deny", "allow", "allow"]),
+            (Action::ReadFundHolderBooks, ["sign in", "deny", "allow", "allow"]),
+            (Action::ManageFunding, ["sign in", "deny", "deny", "allow"]),
+            (Action::Reconcile, ["sign in", "deny", "deny", "allow"]),
+            (Action::ReadBoroughMoney, ["sign in", "deny", "allow", "allow"]),
         ];
         for (action, row) in expected {
             for ((name, actor), want) in kinds().iter().zip(row) {
@@ -581,6 +718,28 @@ mod tests {
             Action::ALL.len(),
             "every action is in the matrix"
         );
+    }
+
+    #[test]
+    fn fund_holder_roles_reach_only_their_own_books() {
+        let mut treasurer = Actor::person(7, Role::Resident);
+        treasurer.fund_holders = vec![(1, FundRole::Treasurer)];
+        let mut approver = Actor::person(8, Role::Resident);
+        approver.fund_holders = vec![(1, FundRole::Approver)];
+        let own = Object::FundHolder(1);
+        let other = Object::FundHolder(2);
+        assert!(may(&treasurer, Action::ManageFunding, own).is_allowed());
+        assert!(may(&treasurer, Action::Reconcile, own).is_allowed());
+        assert!(!may(&treasurer, Action::ManageFunding, other).is_allowed());
+        assert!(!may(&approver, Action::ManageFunding, own).is_allowed());
+        assert!(may(&approver, Action::ReadFundHolderBooks, own).is_allowed());
+        assert!(!may(&approver, Action::ReadFundHolderBooks, other).is_allowed());
+        assert!(may(&approver, Action::ReviewExpense, Object::Project(3)).is_allowed());
+        assert!(!may(&approver, Action::PayExpense, Object::Project(3)).is_allowed());
+        assert!(may(&treasurer, Action::PayExpense, Object::Project(3)).is_allowed());
+        let mut both = Actor::person(9, Role::Resident);
+        both.fund_holders = vec![(1, FundRole::Approver), (1, FundRole::Treasurer)];
+        assert_eq!(both.fund_role(1), Some(FundRole::Treasurer));
     }
 
     #[test]

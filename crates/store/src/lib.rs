@@ -10,7 +10,10 @@ pub mod db;
 
 pub mod demo;
 pub mod error;
+pub mod budget;
 pub mod events;
+pub mod expenses;
+pub mod exports;
 pub mod funding;
 pub mod home;
 pub mod invitations;
@@ -23,6 +26,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod people;
 pub mod privacy;
+pub mod reconciliation;
 pub mod projects;
 pub mod risk;
 #[cfg(feature = "testing")]

@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_risk"),
     migration!(11, "0011_ledger"),
     migration!(12, "0012_funding"),
+    migration!(13, "0013_expenses"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

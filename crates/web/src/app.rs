@@ -244,6 +244,7 @@ pub(crate) fn page_routes() -> Routes {
         .merge(home::router())
         .merge(projects::router())
         .merge(risk::router())
+        .merge(crate::money::router())
         .merge(dashboard::router())
         .merge(events::router())
         .merge(accounts::router())

@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod policy;
 mod privacy;
 mod projects;
+mod money;
 mod risk;
 mod security;
 mod tokens;

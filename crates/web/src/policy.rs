@@ -174,7 +174,7 @@ pub async fn enforce(State(table): State<Table>, mut req: Request, next: Next) -
     let actor = actor(req.extensions().get::<Viewer>());
     let object = match action.object_kind() {
         None => Object::None,
-        Some(ObjectKind::Project) => {
+        Some(kind) => {
             let (mut parts, body) = req.into_parts();
             let id = RawPathParams::from_request_parts(&mut parts, &())
                 .await
@@ -186,11 +186,16 @@ pub async fn enforce(State(table): State<Table>, mut req: Request, next: Next) -
                         .and_then(|(_, value)| value.parse::<i64>().ok())
                 });
             req = Request::from_parts(parts, body);
-            match id {
-                Some(id) => Object::Project(id),
-                // Not a number: no such project, whoever asks.
-                None => {
+            match (kind, id) {
+                (ObjectKind::Project, Some(id)) => Object::Project(id),
+                (ObjectKind::FundHolder, Some(id)) => Object::FundHolder(id),
+                // Not a number: no such thing, whoever asks.
+                (ObjectKind::Project, None) => {
                     return Error::NotFound("There is no project at this address.".to_owned())
+                        .into_response()
+                }
+                (ObjectKind::FundHolder, None) => {
+                    return Error::NotFound("There is no fund holder at this address.".to_owned())
                         .into_response()
                 }
             }

@@ -114,6 +114,10 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
         let other_project = two["items"][1]["id"].as_i64().unwrap();
         let kinds = kinds(&app, project.parse().unwrap(), other_project).await;
         let someone = kinds[1].person.unwrap().to_string();
+        let fund_holder: i64 = sqlx::query_scalar("SELECT id FROM fund_holders WHERE name = 'Matrix Community Trust'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
         let rules = coproduce_web::route_rules();
         assert!(rules.len() >= 15, "the router lists its routes: {rules:?}");
 
@@ -142,9 +146,22 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                     .replace("{document}", "999999")
                     .replace("{risk}", "999999")
                     .replace("{visit}", "999999")
+                    .replace("{expense}", "999999")
+                    .replace("{line}", "999999")
                     .replace("{check}", "risk-assessment")
                     .replace("{liability}", "public_liability"),
-                p if p.starts_with("/api/v1/projects/{id}/") => p.replace("{id}", &project),
+                p if p.starts_with("/api/v1/projects/{id}/") => p
+                    .replace("{id}", &project)
+                    .replace("{expense}", "999999"),
+                // A fund holder's own things: the fund holder is real, the
+                // statement or line is not.
+                p if p.starts_with("/fund-holders/{id}")
+                    || p.starts_with("/api/v1/fund-holders/{id}") =>
+                {
+                    p.replace("{id}", &fund_holder.to_string())
+                        .replace("{statement}", "999999")
+                        .replace("{line}", "999999")
+                }
                 "/risk/catalogue/{version}" => rule.path.replace("{version}", "999999"),
                 p if p.contains('{') => {
                     panic!("the matrix test does not know how to fill in {p}: teach it")
@@ -180,6 +197,7 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                 };
                 let object = match rule.action.object_kind() {
                     Some(ObjectKind::Project) => Object::Project(project.parse().unwrap()),
+                    Some(ObjectKind::FundHolder) => Object::FundHolder(fund_holder),
                     None => Object::None,
                 };
                 let expected = policy::may(&actor, rule.action, object);

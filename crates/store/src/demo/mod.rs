@@ -165,6 +165,14 @@ pub struct DemoSummary {
 /// CASCADE on SQLite, by TRUNCATE ... CASCADE on PostgreSQL), so that no
 /// later delete has to look through them row by row.
 const TABLES: &[&str] = &[
+    "expenses",
+    "budget_changes",
+    "budget_lines",
+    "grant_receipts",
+    "funding_agreements",
+    "ledger_postings",
+    "ledger_transactions",
+    "ledger_accounts",
     "projects",
     "fund_holders",
     "events",
@@ -175,7 +183,12 @@ const TABLES: &[&str] = &[
 
 /// Tables the demo does not fill whose rows belong to its accounts without a
 /// foreign key to say so (tables with one go by cascade on both engines).
-const DEPENDENT_TABLES: &[&str] = &["sessions", "sign_in_attempts", "risk_catalogues"];
+const DEPENDENT_TABLES: &[&str] = &[
+    "sessions",
+    "sign_in_attempts",
+    "risk_catalogues",
+    "expense_approvals",
+];
 
 /// Every row of the demo, planned before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,11 +273,20 @@ pub async fn generate(
                 .await?;
         }
         Backend::Sqlite => {
+            // The ledger refuses deletes unless a wipe is under way (see
+            // migration 0013); the flag lives only inside this transaction.
+            sqlx::query("INSERT INTO ledger_wipe (started_at) VALUES ($1)")
+                .bind(crate::time::encode(now))
+                .execute(&mut *conn)
+                .await?;
             for table in DEPENDENT_TABLES.iter().chain(TABLES) {
                 sqlx::query(&format!("DELETE FROM {table}"))
                     .execute(&mut *conn)
                     .await?;
             }
+            sqlx::query("DELETE FROM ledger_wipe")
+                .execute(&mut *conn)
+                .await?;
         }
     }
 

@@ -1,0 +1,1 @@
+//! Matching bank statement lines with the ledger's bank movements.

@@ -1,0 +1,1 @@
+//! Expenses and their approvals in the database.

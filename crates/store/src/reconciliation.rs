@@ -1,0 +1,1 @@
+//! Bank statements imported by a treasurer and matched with the ledger.
