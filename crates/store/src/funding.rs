@@ -146,6 +146,18 @@ pub async fn receive_grant(
     received_on: NaiveDate,
     by: By,
 ) -> Result<Received> {
+    receive_grant_with_reference(db, agreement_id, amount, received_on, "", by).await
+}
+
+/// `receive_grant`, keeping the bank's reference for reconciliation.
+pub async fn receive_grant_with_reference(
+    db: &Db,
+    agreement_id: i64,
+    amount: Pence,
+    received_on: NaiveDate,
+    reference: &str,
+    by: By,
+) -> Result<Received> {
     let row = sqlx::query(
         "SELECT a.project_id, a.fund_holder_id, a.funder, p.title FROM funding_agreements a
          JOIN projects p ON p.id = a.project_id WHERE a.id = $1",
@@ -161,44 +173,7 @@ pub async fn receive_grant(
     let policy = fee_policy(db, fund_holder_id).await?;
     let fee = policy.fee_on(amount)?;
     let mut tx = db.begin_write().await?;
-    let accounts = Accounts {
-        bank: ledger::ensure_account(
-            &mut tx,
-            fund_holder_id,
-            AccountKind::Bank,
-            None,
-            "Bank",
-            by.now,
-        )
-        .await?,
-        budget: ledger::ensure_account(
-            &mut tx,
-            fund_holder_id,
-            AccountKind::ProjectBudget,
-            Some(project_id),
-            &format!("Budget: {title}"),
-            by.now,
-        )
-        .await?,
-        fee_income: ledger::ensure_account(
-            &mut tx,
-            fund_holder_id,
-            AccountKind::FeeIncome,
-            None,
-            "Fee income",
-            by.now,
-        )
-        .await?,
-        payables: ledger::ensure_account(
-            &mut tx,
-            fund_holder_id,
-            AccountKind::Payables,
-            None,
-            "Payables",
-            by.now,
-        )
-        .await?,
-    };
+    let accounts = accounts_in(&mut tx, fund_holder_id, project_id, &title, by.now).await?;
     let t = funding::grant_received(&accounts, amount, policy)?;
     let description = format!("Grant from {funder} for {title}");
     let transaction_id = ledger::record_in(
@@ -214,19 +189,62 @@ pub async fn receive_grant(
     )
     .await?;
     sqlx::query(
-        "INSERT INTO grant_receipts (agreement_id, transaction_id, amount_pence, fee_pence, received_on)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO grant_receipts (agreement_id, transaction_id, amount_pence, fee_pence, received_on, reference)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(agreement_id)
     .bind(transaction_id)
     .bind(amount.get())
     .bind(fee.get())
     .bind(time::encode_date(received_on))
+    .bind(reference.trim())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(Received {
         transaction_id,
         fee,
+    })
+}
+
+/// The accounts a project's money moves through at its fund holder, made
+/// the first time they are needed.
+pub(crate) async fn accounts_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    fund_holder_id: i64,
+    project_id: i64,
+    title: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Accounts<i64>> {
+    Ok(Accounts {
+        bank: ledger::ensure_account(tx, fund_holder_id, AccountKind::Bank, None, "Bank", now)
+            .await?,
+        budget: ledger::ensure_account(
+            tx,
+            fund_holder_id,
+            AccountKind::ProjectBudget,
+            Some(project_id),
+            &format!("Budget: {title}"),
+            now,
+        )
+        .await?,
+        fee_income: ledger::ensure_account(
+            tx,
+            fund_holder_id,
+            AccountKind::FeeIncome,
+            None,
+            "Fee income",
+            now,
+        )
+        .await?,
+        payables: ledger::ensure_account(
+            tx,
+            fund_holder_id,
+            AccountKind::Payables,
+            None,
+            "Payables",
+            now,
+        )
+        .await?,
     })
 }

@@ -219,9 +219,24 @@ pub async fn reverse(
     why: &str,
     by: By,
 ) -> Result<i64> {
+    let mut tx = db.begin_write().await?;
+    let id = reverse_in(&mut tx, db.backend(), transaction_id, happened_on, why, by).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// `reverse`, inside the caller's transaction.
+pub async fn reverse_in(
+    tx: &mut sqlx::Transaction<'_, Any>,
+    backend: Backend,
+    transaction_id: i64,
+    happened_on: NaiveDate,
+    why: &str,
+    by: By,
+) -> Result<i64> {
     let row = sqlx::query("SELECT fund_holder_id, reverses FROM ledger_transactions WHERE id = $1")
         .bind(transaction_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or(StoreError::NotFound)?;
     let reverses: Option<i64> = row.try_get("reverses")?;
@@ -231,10 +246,25 @@ pub async fn reverse(
                 .into(),
         ));
     }
-    let original = Transaction::new(postings_of(db, transaction_id).await?)?;
+    let postings = sqlx::query(
+        "SELECT account_id, amount_pence FROM ledger_postings WHERE transaction_id = $1 ORDER BY id",
+    )
+    .bind(transaction_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Posting {
+            account: r.try_get("account_id")?,
+            amount: Pence::new(r.try_get("amount_pence")?),
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    let original = Transaction::new(postings)?;
     let description = format!("Reversal of transaction {transaction_id}: {why}");
-    record(
-        db,
+    record_in(
+        tx,
+        backend,
         &original.reversal(transaction_id),
         About {
             fund_holder_id: row.try_get("fund_holder_id")?,
