@@ -32,6 +32,7 @@ pub mod risk;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+pub mod transparency;
 pub mod tokens;
 pub mod wards;
 

@@ -231,6 +231,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(home::api_router())
         .merge(projects::api_router())
         .merge(risk::api_router())
+        .merge(crate::money::api_router())
         .merge(events::api_router())
 }
 

@@ -1,10 +1,25 @@
 //! Money's pages: budgets and expenses, the fund holders' public ledgers,
 //! the borough's fund flows, and reconciliation with the bank.
 
+mod borough;
+mod fund_holders;
+mod public;
+mod public_api;
 mod reconciliation;
 
+use utoipa_axum::router::OpenApiRouter;
+
 use crate::policy::Routes;
+use crate::AppState;
 
 pub(crate) fn router() -> Routes {
-    Routes::new().merge(reconciliation::routes())
+    Routes::new()
+        .merge(public::routes())
+        .merge(fund_holders::routes())
+        .merge(borough::routes())
+        .merge(reconciliation::routes())
+}
+
+pub(crate) fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().merge(public_api::api_router())
 }
