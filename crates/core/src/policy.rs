@@ -697,11 +697,20 @@ mod tests {
             (Action::SubmitExpense, ["sign in", "deny", "deny", "deny"]),
             (Action::ReviewExpense, ["sign in", "deny", "deny", "deny"]),
             (Action::PayExpense, ["sign in", "deny", "deny", "deny"]),
-            (Action::ReadProjectMoney, ["sign in", "deny", "allow", "allow"]),
-            (Action::ReadFundHolderBooks, ["sign in", "deny", "allow", "allow"]),
+            (
+                Action::ReadProjectMoney,
+                ["sign in", "deny", "allow", "allow"],
+            ),
+            (
+                Action::ReadFundHolderBooks,
+                ["sign in", "deny", "allow", "allow"],
+            ),
             (Action::ManageFunding, ["sign in", "deny", "deny", "allow"]),
             (Action::Reconcile, ["sign in", "deny", "deny", "allow"]),
-            (Action::ReadBoroughMoney, ["sign in", "deny", "allow", "allow"]),
+            (
+                Action::ReadBoroughMoney,
+                ["sign in", "deny", "allow", "allow"],
+            ),
         ];
         for (action, row) in expected {
             for ((name, actor), want) in kinds().iter().zip(row) {

@@ -63,31 +63,57 @@ pub struct AgreementRow {
 }
 
 pub async fn agreements(db: &Db, project_id: i64) -> Result<Vec<AgreementRow>> {
-    let rows = sqlx::query(
-        "SELECT a.id, a.fund_holder_id, a.funder, a.amount_pence, a.starts_on, a.ends_on, a.conditions,
+    Ok(agreements_where(db, "a.project_id = $1", project_id)
+        .await?
+        .into_iter()
+        .map(|(_, _, a)| a)
+        .collect())
+}
+
+/// Every agreement a fund holder has recorded, with its project's id and
+/// title, in one query.
+pub async fn agreements_of_holder(
+    db: &Db,
+    fund_holder_id: i64,
+) -> Result<Vec<(i64, String, AgreementRow)>> {
+    agreements_where(db, "a.fund_holder_id = $1", fund_holder_id).await
+}
+
+async fn agreements_where(
+    db: &Db,
+    condition: &'static str,
+    value: i64,
+) -> Result<Vec<(i64, String, AgreementRow)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT a.id, a.project_id, p.title, a.fund_holder_id, a.funder, a.amount_pence, a.starts_on, a.ends_on, a.conditions,
             CAST(COALESCE(SUM(r.amount_pence), 0) AS BIGINT) AS received,
             CAST(COALESCE(SUM(r.fee_pence), 0) AS BIGINT) AS fees
-         FROM funding_agreements a LEFT JOIN grant_receipts r ON r.agreement_id = a.id
-         WHERE a.project_id = $1
-         GROUP BY a.id, a.fund_holder_id, a.funder, a.amount_pence, a.starts_on, a.ends_on, a.conditions
-         ORDER BY a.starts_on, a.id",
-    )
-    .bind(project_id)
+         FROM funding_agreements a JOIN projects p ON p.id = a.project_id
+         LEFT JOIN grant_receipts r ON r.agreement_id = a.id
+         WHERE {condition}
+         GROUP BY a.id, a.project_id, p.title, a.fund_holder_id, a.funder, a.amount_pence, a.starts_on, a.ends_on, a.conditions
+         ORDER BY p.title, a.starts_on, a.id"
+    ))
+    .bind(value)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(AgreementRow {
-                id: r.try_get("id")?,
-                fund_holder_id: r.try_get("fund_holder_id")?,
-                funder: r.try_get("funder")?,
-                amount: Pence::new(r.try_get("amount_pence")?),
-                starts_on: time::date_column(r, "starts_on")?.ok_or(StoreError::NotFound)?,
-                ends_on: time::date_column(r, "ends_on")?,
-                conditions: r.try_get("conditions")?,
-                received: Pence::new(r.try_get("received")?),
-                fees: Pence::new(r.try_get("fees")?),
-            })
+            Ok((
+                r.try_get("project_id")?,
+                r.try_get("title")?,
+                AgreementRow {
+                    id: r.try_get("id")?,
+                    fund_holder_id: r.try_get("fund_holder_id")?,
+                    funder: r.try_get("funder")?,
+                    amount: Pence::new(r.try_get("amount_pence")?),
+                    starts_on: time::date_column(r, "starts_on")?.ok_or(StoreError::NotFound)?,
+                    ends_on: time::date_column(r, "ends_on")?,
+                    conditions: r.try_get("conditions")?,
+                    received: Pence::new(r.try_get("received")?),
+                    fees: Pence::new(r.try_get("fees")?),
+                },
+            ))
         })
         .collect()
 }
@@ -315,4 +341,26 @@ pub async fn changes(db: &Db, project_id: i64) -> Result<Vec<Change>> {
             })
         })
         .collect()
+}
+
+/// The projects whose money a fund holder holds, by title.
+pub async fn projects_of_holder(db: &Db, fund_holder_id: i64) -> Result<Vec<(i64, String)>> {
+    db.fetch_all(
+        sqlx::query("SELECT id, title FROM projects WHERE fund_holder_id = $1 ORDER BY title, id")
+            .bind(fund_holder_id),
+        |r| Ok((r.try_get("id")?, r.try_get("title")?)),
+    )
+    .await
+}
+
+/// The fund holder an agreement was made with, if it exists.
+pub async fn holder_of_agreement(db: &Db, agreement_id: i64) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query("SELECT fund_holder_id FROM funding_agreements WHERE id = $1")
+            .bind(agreement_id)
+            .fetch_optional(db.pool())
+            .await?
+            .map(|r| r.try_get("fund_holder_id"))
+            .transpose()?,
+    )
 }

@@ -21,10 +21,32 @@ use crate::AppState;
     tags(
         (name = "home", description = "What is happening now"),
         (name = "projects", description = "Community projects"),
-        (name = "events", description = "Make days, meetups and learning sessions")
-    )
+        (name = "events", description = "Make days, meetups and learning sessions"),
+        (name = "money", description = "Budgets, expenses and approvals, funding and the fund holders' public ledgers")
+    ),
+    modifiers(&BearerToken)
 )]
 pub struct ApiDoc;
+
+/// API tokens travel as `Authorization: Bearer ...`; endpoints that need
+/// one say so with this scheme.
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token made on the account page"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 pub fn doc_router(doc: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
     Router::new().route(

@@ -29,7 +29,7 @@ mod tokens;
 
 pub use app::{route_rules, shutdown_signal, AppState, Application, BindError, Listener, Settings};
 pub use error::Error;
-pub use policy::{Rule, API_RULES};
+pub use policy::{Rule, API_RULES, API_WRITE_RULES};
 pub use risk::warn_expiring;
 
 /// The OpenAPI document, for the CLI and tests that want it without a server.

@@ -38,9 +38,37 @@ pub const API_RULES: &[(&str, Action)] = &[
     ("/api/v1/projects/{id}/risks", Action::ReadPublic),
     ("/api/v1/projects/{id}/liability", Action::ReadPublic),
     ("/api/v1/risk/catalogue", Action::ReadPublic),
+    ("/api/v1/projects/{id}/budget", Action::ReadPublic),
+    ("/api/v1/projects/{id}/expenses", Action::ReadProjectMoney),
+    (
+        "/api/v1/projects/{id}/expenses/{expense}",
+        Action::ReadProjectMoney,
+    ),
     ("/api/v1/events", Action::ReadPublic),
     ("/api/v1/events/{id}", Action::ReadPublic),
     ("/api/v1/openapi.json", Action::ReadPublic),
+];
+
+/// The JSON API's routes that change something (POST), and their actions.
+/// Every such path is in the OpenAPI document too (a test checks).
+pub const API_WRITE_RULES: &[(&str, Action)] = &[
+    ("/api/v1/projects/{id}/expenses", Action::SubmitExpense),
+    (
+        "/api/v1/projects/{id}/expenses/{expense}/approve",
+        Action::ReviewExpense,
+    ),
+    (
+        "/api/v1/projects/{id}/expenses/{expense}/reject",
+        Action::ReviewExpense,
+    ),
+    (
+        "/api/v1/projects/{id}/expenses/{expense}/pay",
+        Action::PayExpense,
+    ),
+    (
+        "/api/v1/projects/{id}/expenses/{expense}/reverse",
+        Action::PayExpense,
+    ),
 ];
 
 /// A router that records the action of every route added to it.
@@ -115,6 +143,11 @@ pub fn all_rules(page_rules: &[Rule]) -> Vec<Rule> {
         path,
         action: *action,
     }));
+    rules.extend(API_WRITE_RULES.iter().map(|(path, action)| Rule {
+        method: Method::POST,
+        path,
+        action: *action,
+    }));
     rules
 }
 
@@ -171,7 +204,16 @@ pub async fn enforce(State(table): State<Table>, mut req: Request, next: Next) -
         )
         .into_response();
     };
-    let actor = actor(req.extensions().get::<Viewer>());
+    // The API takes no form token, so a session cookie alone could be
+    // ridden by another site: changes through the API count only the
+    // bearer token, and without one nobody is signed in.
+    let viewer = req.extensions().get::<Viewer>();
+    let api_write = matched.starts_with("/api/") && method != Method::GET;
+    let actor = if api_write && viewer.is_none_or(|v| v.token_scope.is_none()) {
+        Actor::anonymous()
+    } else {
+        actor(viewer)
+    };
     let object = match action.object_kind() {
         None => Object::None,
         Some(kind) => {

@@ -103,9 +103,49 @@ async fn page(
         .collect();
     let (expiring, reviews, visits, waiting, at_risk) =
         risk_lines(&state, person.id, officer, &projects, today).await?;
+    let owned: Vec<i64> = actor
+        .projects
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| actor.owns_project(*p))
+        .collect();
+    let expenses: Vec<RiskLine> = coproduce_store::expenses::waiting_for(
+        &state.db,
+        person.id,
+        &owned,
+        &actor.fund_holders,
+        (PANEL_ROWS + 1) as i64,
+    )
+    .await?
+    .into_iter()
+    .map(|w| RiskLine {
+        project_id: w.project_id,
+        project: w.project_title,
+        what: format!(
+            "{} {} to {}",
+            match w.wanted {
+                "confirm" => "Confirm",
+                "approve" => "Approve",
+                _ => "Pay",
+            },
+            w.amount,
+            w.payee
+        ),
+        when: w
+            .submitted_at
+            .map(local_time::short_date)
+            .unwrap_or_default(),
+        anchor: format!("expenses/{}", w.id),
+    })
+    .collect();
     html(DashboardPage {
         chrome: chrome.titled("Your dashboard", "dashboard"),
         panels: [
+            (
+                "Expenses waiting for you",
+                "Expenses to confirm for your projects, approve for your fund holder, or pay",
+                expenses,
+            ),
             (
                 "Evidence waiting to be verified",
                 "Checks with evidence submitted and not yet verified, oldest first",

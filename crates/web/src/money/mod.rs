@@ -1,8 +1,12 @@
 //! Money's pages: budgets and expenses, the fund holders' public ledgers,
 //! the borough's fund flows, and reconciliation with the bank.
 
+mod api;
 mod borough;
+mod budget;
+mod expenses;
 mod fund_holders;
+mod funding;
 mod public;
 mod public_api;
 mod reconciliation;
@@ -18,8 +22,13 @@ pub(crate) fn router() -> Routes {
         .merge(fund_holders::routes())
         .merge(borough::routes())
         .merge(reconciliation::routes())
+        .merge(expenses::routes())
+        .merge(budget::routes())
+        .merge(funding::routes())
 }
 
 pub(crate) fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().merge(public_api::api_router())
+    OpenApiRouter::new()
+        .merge(public_api::api_router())
+        .merge(api::api_router())
 }
