@@ -26,6 +26,84 @@ fn note(text: &str) -> Block {
     Block::Note { text: s(text) }
 }
 
+/// The budget section: who holds the money, what was agreed and has
+/// arrived, and each line's plan against what is committed and spent.
+fn budget_blocks(m: &crate::money::Summary) -> Vec<Block> {
+    let b = &m.budget;
+    if b.lines.is_empty() && m.agreements.is_empty() {
+        return vec![note(
+            "No budget has been planned yet: the lead and co-owners add its lines on the project's budget page.",
+        )];
+    }
+    let mut blocks = vec![Block::Facts {
+        rows: vec![
+            (
+                s("Fund holder"),
+                m.holder.clone().unwrap_or_else(|| s("None chosen yet")),
+            ),
+            (s("Agreed budget"), b.planned().to_string()),
+            (s("Committed, not yet paid"), b.committed().to_string()),
+            (s("Spent"), b.spent().to_string()),
+            (s("Held for the project now"), m.held.to_string()),
+        ],
+    }];
+    if !m.agreements.is_empty() {
+        blocks.push(Block::Subheading { text: s("Funding") });
+        blocks.push(Block::Table {
+            headers: vec![s("Funder"), s("Agreed"), s("Received"), s("Fee taken")],
+            rows: m
+                .agreements
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.funder.clone(),
+                        a.amount.to_string(),
+                        a.received.to_string(),
+                        a.fees.to_string(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    if !b.lines.is_empty() {
+        blocks.push(Block::Subheading {
+            text: s("Budget lines"),
+        });
+        blocks.push(Block::Table {
+            headers: vec![
+                s("Line"),
+                s("Planned"),
+                s("Committed"),
+                s("Spent"),
+                s("Left"),
+            ],
+            rows: b
+                .lines
+                .iter()
+                .map(|l| {
+                    let name = if l.description.is_empty() {
+                        s(l.category.label())
+                    } else {
+                        format!("{}: {}", l.category.label(), l.description)
+                    };
+                    vec![
+                        name,
+                        l.planned.to_string(),
+                        l.committed.to_string(),
+                        l.spent.to_string(),
+                        if l.is_overspent() {
+                            format!("{} (overspent)", l.remaining())
+                        } else {
+                            l.remaining().to_string()
+                        },
+                    ]
+                })
+                .collect(),
+        });
+    }
+    blocks
+}
+
 /// The pack as plain data.
 pub fn document(full: &Full, made_on: &str) -> Document {
     let mut sections = Vec::new();
@@ -383,7 +461,7 @@ pub fn document(full: &Full, made_on: &str) -> Document {
     });
     sections.push(Section {
         heading: s("Budget"),
-        blocks: vec![note("The budget held for the project and what has been spent will appear here once a fund holder keeps its ledger.")],
+        blocks: budget_blocks(&full.money),
     });
 
     Document {

@@ -163,6 +163,8 @@ pub struct Full {
     pub standing: Standing,
     /// The risk register summed up: checks, waivers, liability gaps.
     pub risk: crate::risk::Summary,
+    /// The budget, funding and money held, as the public sees them.
+    pub money: crate::money::Summary,
 }
 
 fn date(d: NaiveDate) -> String {
@@ -383,8 +385,10 @@ pub async fn load(state: &AppState, actor: &Actor, id: i64) -> Result<Full> {
         .await?
         .ok_or_else(missing)?
         .summary();
+    let money = crate::money::Summary::load(state, id).await?;
     Ok(Full {
         risk,
+        money,
         background_html: text::markdown_to_html(&p.background),
         background: p.background.clone(),
         facts,
