@@ -71,6 +71,8 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write the fund holders' books to a file in an open format.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +107,35 @@ pub enum ScaleArg {
     Small,
     Borough,
     City,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// 360giving: the grants behind projects' money, as a 360Giving 1.4 JSON
+    /// package. beancount: the whole ledger, with its balances asserted.
+    /// ledger-csv: one row per posting, for spreadsheets.
+    #[arg(value_enum, value_name = "FORMAT")]
+    pub format: ExportFormat,
+
+    /// The file to write. It appears whole or not at all: a failed export
+    /// leaves no part of it behind, and an existing file is replaced only
+    /// when the new one is complete.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// The 360Giving publisher prefix (360G-...) that every identifier in a
+    /// 360giving export starts with; 360Giving gives it when you register to
+    /// publish. Also giving360_prefix in coproduce.toml.
+    #[arg(long, env = "COPRODUCE_360GIVING_PREFIX", value_name = "360G-...")]
+    pub prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    #[value(name = "360giving")]
+    Giving360,
+    Beancount,
+    LedgerCsv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,5 +183,20 @@ mod tests {
         let b = Cli::try_parse_from(["coproduce", "migrate", "--database-url", "sqlite://a.db"])
             .unwrap();
         assert_eq!(a.database_url, b.database_url);
+    }
+
+    #[test]
+    fn export_formats_are_named_as_the_design_says() {
+        for (name, format) in [
+            ("360giving", ExportFormat::Giving360),
+            ("beancount", ExportFormat::Beancount),
+            ("ledger-csv", ExportFormat::LedgerCsv),
+        ] {
+            let cli = Cli::try_parse_from(["coproduce", "export", name, "--out", "x"]).unwrap();
+            match cli.command {
+                Command::Export(args) => assert_eq!(args.format, format),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

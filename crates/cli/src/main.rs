@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod cli;
 mod demo;
+mod export;
 mod progress;
 mod serve;
 mod settings;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
             Command::Migrate => serve::migrate(&settings).await,
             Command::Admin(admin) => admin::run(&settings, admin).await,
             Command::Audit(audit) => audit::run(&settings, audit).await,
+            Command::Export(args) => export::run(&settings, args).await,
         }
     });
     match result {

@@ -41,6 +41,8 @@ struct FileSettings {
     mail_from: Option<String>,
     smtp_starttls: Option<bool>,
     files_dir: Option<PathBuf>,
+    /// The 360Giving publisher prefix for `coproduce export 360giving`.
+    giving360_prefix: Option<String>,
 }
 
 /// Read from the environment, so the password need not sit in a file.
@@ -57,6 +59,9 @@ pub struct Settings {
     /// None when neither environment nor file chose one: like the database,
     /// the demo keeps its files apart.
     pub files_dir: Option<PathBuf>,
+    /// The 360Giving publisher prefix, as given (`export` checks it): from
+    /// --prefix or COPRODUCE_360GIVING_PREFIX, else the file.
+    pub giving360_prefix: Option<String>,
     pub web: coproduce_web::Settings,
 }
 
@@ -87,7 +92,14 @@ impl Settings {
         };
         let public_url = public_url(file.public_url.as_deref())?;
         let smtp = smtp(&file)?;
+        let flag_prefix = match &cli.command {
+            Command::Export(a) => a.prefix.clone(),
+            _ => None,
+        };
         Ok(Self {
+            giving360_prefix: flag_prefix
+                .filter(|p| !p.trim().is_empty())
+                .or(file.giving360_prefix),
             database_url: cli.database_url.clone().or(file.database_url),
             files_dir: std::env::var_os(FILES_DIR_ENV)
                 .filter(|v| !v.is_empty())
@@ -325,6 +337,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("https://"), "{err}");
+    }
+
+    #[test]
+    fn the_360giving_prefix_comes_from_the_flag_before_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("coproduce.toml");
+        std::fs::write(&path, "giving360_prefix = \"360G-fromfile\"\n").unwrap();
+        let config = path.to_str().unwrap();
+        let args = |extra: &[&'static str]| {
+            let mut a = vec![
+                "coproduce",
+                "--config",
+                config,
+                "export",
+                "360giving",
+                "--out",
+                "x",
+            ];
+            a.extend_from_slice(extra);
+            Cli::try_parse_from(a).unwrap()
+        };
+        let s = Settings::resolve(&args(&[])).unwrap();
+        assert_eq!(s.giving360_prefix.as_deref(), Some("360G-fromfile"));
+        let s = Settings::resolve(&args(&["--prefix", "360G-fromflag"])).unwrap();
+        assert_eq!(s.giving360_prefix.as_deref(), Some("360G-fromflag"));
     }
 
     #[test]
