@@ -40,6 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_ledger"),
     migration!(12, "0012_funding"),
     migration!(13, "0013_expenses"),
+    migration!(14, "0014_reconciliation"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,
