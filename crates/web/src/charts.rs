@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use chrono::NaiveDate;
+use coproduce_core::money::Pence;
 use coproduce_core::risk::register::{Band, Level};
 
 /// One bar: a label, a value, and where the bar links to (if anywhere).
@@ -183,6 +185,223 @@ fn escape(s: &str) -> String {
     out
 }
 
+/// How a line of a chart over time is drawn, so that lines differ by more
+/// than colour: the legend shows the same stroke beside each name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stroke {
+    Solid,
+    Dashed,
+}
+
+impl Stroke {
+    fn attributes(self) -> &'static str {
+        match self {
+            Stroke::Solid => r##"stroke="#1d70b8" stroke-width="3""##,
+            Stroke::Dashed => r##"stroke="#0b0c0c" stroke-width="2" stroke-dasharray="8 5""##,
+        }
+    }
+}
+
+/// An amount of money over time that holds from each date until the next
+/// one: a running total, or a budget changed now and then.
+pub struct Steps {
+    pub label: String,
+    /// Pence from each date on, dates ascending.
+    pub points: Vec<(NaiveDate, i64)>,
+    pub stroke: Stroke,
+}
+
+/// The smallest round step (1, 2 or 5 times a power of ten pence) that
+/// covers `max` in `ticks` steps.
+fn round_step(max: i64, ticks: i64) -> i64 {
+    let raw = (max.max(1) + ticks - 1) / ticks;
+    let mut magnitude = 1i64;
+    while magnitude.saturating_mul(10) <= raw {
+        magnitude = magnitude.saturating_mul(10);
+    }
+    [1, 2, 5, 10]
+        .into_iter()
+        .map(|m| magnitude.saturating_mul(m))
+        .find(|s| *s >= raw)
+        .unwrap_or(raw)
+}
+
+/// A whole-pound amount without its pence: `£1,200`.
+fn axis_money(pence: i64) -> String {
+    let shown = Pence::new(pence).to_string();
+    shown
+        .strip_suffix(".00")
+        .map(str::to_owned)
+        .unwrap_or(shown)
+}
+
+/// A step chart of money over time from `from` to `to`, drawn on the
+/// server: each line holds its value until its next point. `id` keeps the
+/// title and description of two charts on one page apart; `title` and
+/// `description` are what assistive technology reads, and the page shows
+/// the same numbers in a table too.
+pub fn money_over_time(
+    id: &str,
+    title: &str,
+    description: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    lines: &[Steps],
+) -> String {
+    const LEFT: i64 = 100;
+    const RIGHT: i64 = 20;
+    const TOP: i64 = 56;
+    const PLOT_W: i64 = 520;
+    const PLOT_H: i64 = 240;
+    const TICKS: i64 = 4;
+    let width = LEFT + PLOT_W + RIGHT;
+    let height = TOP + PLOT_H + 50;
+    let to = to.max(from);
+    let span = (to - from).num_days().max(1);
+    let max = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|(_, v)| *v))
+        .max()
+        .unwrap_or(0)
+        .max(0);
+    let step = round_step(max, TICKS);
+    let ticks = ((max + step - 1) / step).max(1);
+    let top_value = step * ticks;
+    let x = |d: NaiveDate| {
+        let days = (d - from).num_days().clamp(0, span);
+        LEFT + days * PLOT_W / span
+    };
+    let y = |v: i64| {
+        let v = v.clamp(0, top_value);
+        TOP + PLOT_H - (i128::from(v) * i128::from(PLOT_H) / i128::from(top_value)) as i64
+    };
+    let id = escape(id);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        escape(title),
+        escape(description)
+    );
+    for i in 0..=ticks {
+        let value = step * i;
+        let ty = y(value);
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" y1="{ty}" x2="{}" y2="{ty}" stroke="#b1b4b6" stroke-width="1"/><text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>"##,
+            LEFT + PLOT_W,
+            LEFT - 8,
+            ty + 5,
+            escape(&axis_money(value))
+        );
+    }
+    let date_ticks: Vec<NaiveDate> = if span < 4 {
+        vec![from, to]
+    } else {
+        (0..=4)
+            .map(|i| from + chrono::Duration::days(span * i / 4))
+            .collect()
+    };
+    let mut last_label = None;
+    for (i, d) in date_ticks.iter().enumerate() {
+        if last_label == Some(*d) {
+            continue;
+        }
+        last_label = Some(*d);
+        let anchor = match i {
+            0 => "start",
+            n if n + 1 == date_ticks.len() => "end",
+            _ => "middle",
+        };
+        let _ = write!(
+            svg,
+            r##"<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#0b0c0c" stroke-width="1"/><text class="chart__label" x="{0}" y="{3}" text-anchor="{anchor}">{4}</text>"##,
+            x(*d),
+            TOP + PLOT_H,
+            TOP + PLOT_H + 6,
+            TOP + PLOT_H + 26,
+            d.format("%-d %b %Y")
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<line x1="{LEFT}" y1="{0}" x2="{1}" y2="{0}" stroke="#0b0c0c" stroke-width="1"/>"##,
+        TOP + PLOT_H,
+        LEFT + PLOT_W
+    );
+    for (i, line) in lines.iter().enumerate() {
+        let lx = LEFT + i as i64 * 260;
+        let _ = write!(
+            svg,
+            r#"<line x1="{lx}" y1="18" x2="{}" y2="18" fill="none" {}/><text class="chart__label" x="{}" y="24">{}</text>"#,
+            lx + 36,
+            line.stroke.attributes(),
+            lx + 44,
+            escape(&line.label)
+        );
+        let Some((first, rest)) = line.points.split_first() else {
+            continue;
+        };
+        let mut path = format!("M{} {}", x(first.0), y(first.1));
+        for (d, v) in rest {
+            let _ = write!(path, " H{} V{}", x(*d), y(*v));
+        }
+        let _ = write!(path, " H{}", x(to));
+        let _ = write!(
+            svg,
+            r#"<path d="{path}" fill="none" {}/>"#,
+            line.stroke.attributes()
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A horizontal bar chart of amounts of money, each bar labelled with its
+/// amount in pounds. `id` keeps two charts' titles on one page apart.
+pub fn money_bars(id: &str, title: &str, bars: &[Bar]) -> String {
+    const LABEL_W: i64 = 190;
+    const BAR_AREA: i64 = 300;
+    const VALUE_W: i64 = 130;
+    const ROW_H: i64 = 32;
+    const BAR_H: i64 = 22;
+    let width = LABEL_W + BAR_AREA + VALUE_W;
+    let height = ROW_H * bars.len().max(1) as i64;
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+    let id = escape(id);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{id}-title"><title id="{id}-title">{}</title>"#,
+        escape(title)
+    );
+    for (i, bar) in bars.iter().enumerate() {
+        let y = i as i64 * ROW_H;
+        let len = if bar.value > 0 {
+            (i128::from(bar.value) * i128::from(BAR_AREA) / i128::from(max)).max(2) as i64
+        } else {
+            0
+        };
+        let text_y = y + BAR_H / 2 + 6;
+        if let Some(href) = &bar.href {
+            let _ = write!(svg, r#"<a href="{}">"#, escape(href));
+        }
+        let _ = write!(
+            svg,
+            r#"<text class="chart__label" x="0" y="{text_y}">{}</text><rect class="chart__bar" x="{LABEL_W}" y="{}" width="{len}" height="{BAR_H}"/><text class="chart__value" x="{}" y="{text_y}">{}</text>"#,
+            escape(&bar.label),
+            y + 2,
+            LABEL_W + len + 8,
+            escape(&Pence::new(bar.value).to_string())
+        );
+        if bar.href.is_some() {
+            svg.push_str("</a>");
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +467,99 @@ mod tests {
         }
         // White text on the severe red, dark text elsewhere.
         assert!(svg.contains(r##"fill="#b21f0d""##) && svg.contains(r##"fill="#ffffff">3<"##));
+    }
+}
+
+#[cfg(test)]
+mod money_chart_tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 4, d).unwrap()
+    }
+
+    #[test]
+    fn spending_and_budget_are_steps_named_in_words() {
+        let svg = money_over_time(
+            "spend",
+            "Spending <against> budget",
+            "Spent £150 of £1,000 & more",
+            day(1),
+            day(29),
+            &[
+                Steps {
+                    label: "Spent to date".into(),
+                    points: vec![(day(1), 0), (day(8), 10_000), (day(15), 15_000)],
+                    stroke: Stroke::Solid,
+                },
+                Steps {
+                    label: "Agreed budget".into(),
+                    points: vec![(day(1), 100_000), (day(22), 120_000)],
+                    stroke: Stroke::Dashed,
+                },
+            ],
+        );
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains(r#"role="img""#));
+        assert!(svg.contains(r#"aria-labelledby="spend-title spend-desc""#));
+        assert!(svg.contains("<title id=\"spend-title\">Spending &lt;against&gt; budget</title>"));
+        assert!(svg.contains("<desc id=\"spend-desc\">Spent £150 of £1,000 &amp; more</desc>"));
+        assert!(svg.contains("Spent to date") && svg.contains("Agreed budget"));
+        assert!(
+            svg.contains("stroke-dasharray"),
+            "lines differ by more than colour"
+        );
+        // £1,200 in round steps of £500: the axis runs to £1,500.
+        assert!(
+            svg.contains(">£1,500<") && svg.contains(">£500<") && svg.contains(">£0<"),
+            "{svg}"
+        );
+        assert!(!svg.contains(">£2,000<"), "{svg}");
+        assert!(svg.contains("1 Apr 2026") && svg.contains("29 Apr 2026"));
+        assert_eq!(svg.matches("<path").count(), 2);
+        // Each change of value is a step: along, then up.
+        assert!(svg.contains(" H"), "{svg}");
+        assert!(svg.contains(" V"), "{svg}");
+    }
+
+    #[test]
+    fn round_steps_cover_the_largest_value() {
+        assert_eq!(round_step(120_000, 4), 50_000);
+        assert_eq!(round_step(100_000, 4), 50_000);
+        assert_eq!(round_step(40_000, 4), 10_000);
+        assert_eq!(round_step(0, 4), 1);
+        assert_eq!(axis_money(50_000), "£500");
+        assert_eq!(axis_money(50_050), "£500.50");
+    }
+
+    #[test]
+    fn nothing_to_draw_is_still_a_chart() {
+        let svg = money_over_time("x", "Nothing yet", "No money", day(3), day(3), &[]);
+        assert!(svg.contains("<title id=\"x-title\">Nothing yet</title>"));
+        assert!(!svg.contains("<path"));
+    }
+
+    #[test]
+    fn money_bars_show_pounds() {
+        let svg = money_bars(
+            "wards",
+            "Spending by ward",
+            &[
+                Bar {
+                    label: "Brixton & Acre".into(),
+                    value: 123_456,
+                    href: None,
+                },
+                Bar {
+                    label: "Borough-wide".into(),
+                    value: 0,
+                    href: None,
+                },
+            ],
+        );
+        assert!(svg.contains("<title id=\"wards-title\">Spending by ward</title>"));
+        assert!(svg.contains("£1,234.56"));
+        assert!(svg.contains("Brixton &amp; Acre"));
+        assert!(svg.contains(r#"width="300""#) && svg.contains(r#"width="0""#));
     }
 }
