@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_funding"),
     migration!(13, "0013_expenses"),
     migration!(14, "0014_reconciliation"),
+    migration!(15, "0015_ledger_pages"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

@@ -56,6 +56,8 @@ struct DashboardPage {
     officer: bool,
     panels: Vec<Panel>,
     at_risk: Vec<RiskLine>,
+    /// The fund holders where this person is treasurer.
+    fund_holders: Vec<(i64, String)>,
 }
 
 /// One list of things on the register to attend to.
@@ -138,8 +140,25 @@ async fn page(
         anchor: format!("expenses/{}", w.id),
     })
     .collect();
+    let treasuries: Vec<i64> = actor
+        .fund_holders
+        .iter()
+        .filter(|(_, r)| *r == coproduce_core::policy::FundRole::Treasurer)
+        .map(|(f, _)| *f)
+        .collect();
+    let fund_holders = if treasuries.is_empty() {
+        Vec::new()
+    } else {
+        coproduce_store::memberships::fund_holders(&state.db)
+            .await?
+            .into_iter()
+            .filter(|f| treasuries.contains(&f.id))
+            .map(|f| (f.id, f.name))
+            .collect()
+    };
     html(DashboardPage {
         chrome: chrome.titled("Your dashboard", "dashboard"),
+        fund_holders,
         panels: [
             (
                 "Expenses waiting for you",
