@@ -417,6 +417,8 @@ async function collectNavLinks(context, base) {
           urls.push(`${href}/pack`);
           // The register is public: checks, risks and who holds each liability.
           for (const part of ['checks', 'risks', 'liability']) urls.push(`${href}/${part}`);
+          // Money is public too: the budget and where it went.
+          for (const part of ['budget', 'money']) urls.push(`${href}/${part}`);
         }
       } else {
         fail('/', `the demo home page links to no ${prefix}… page`);
@@ -425,6 +427,7 @@ async function collectNavLinks(context, base) {
     urls.push(`${base}/projects?stage=delivery`);
     urls.push(`${base}/projects?lone_lead=1&theme=food`);
     urls.push(`${base}/risk/catalogue`);
+    urls.push(`${base}/fund-holders`);
     urls.push(`${base}/sign-up`);
     urls.push(`${base}/password/forgot`);
     return urls;
@@ -436,6 +439,7 @@ async function collectNavLinks(context, base) {
 const DEMO_EMAIL = 'resident@example.org';
 const DEMO_PASSWORD = 'demo-password-2026';
 const DEMO_ADMIN_EMAIL = 'admin@example.org';
+const DEMO_TREASURER_EMAIL = 'treasurer@example.org';
 
 /** Signs in through the sign-in form and requires landing on /account. */
 async function signIn(context, base, email, password) {
@@ -515,10 +519,20 @@ async function browse(base) {
     if (ledProject) {
       await visitSignedIn(
         [ledProject, `${ledProject}/pack`, `${ledProject}/mandate`].concat(
-          ['checks', 'risks', 'liability', 'visits'].map((part) => `${ledProject}/${part}`),
+          ['checks', 'risks', 'liability', 'visits', 'budget', 'expenses'].map((part) => `${ledProject}/${part}`),
         ),
         'lead',
       );
+      // One of the project's expenses, with the forms its lead may use.
+      const expenses = await strict.newPage();
+      try {
+        await expenses.goto(`${ledProject}/expenses`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+        const href = await expenses.$eval('main table a[href*="/expenses/"]', (a) => a.href).catch(() => null);
+        if (href) await visitSignedIn([href], 'lead');
+        else fail('/projects/…/expenses', 'the demo resident\'s project lists no expense');
+      } finally {
+        await expenses.close().catch(() => {});
+      }
       // Evidence submitted through the checks page's own form, with a file,
       // as a lead would: the check then waits for an officer.
       const submitting = await strict.newPage();
@@ -577,10 +591,10 @@ async function browse(base) {
     for (const context of [strict, axeContext]) {
       await signIn(context, base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
     }
-    const adminUrls = [`${base}/admin/people`, `${base}/invitations`, `${base}/risk/readiness`, `${base}/risk/catalogue`];
+    const adminUrls = [`${base}/admin/people`, `${base}/invitations`, `${base}/risk/readiness`, `${base}/risk/catalogue`, `${base}/money`, `${base}/fund-holders/1/reconciliation`];
     if (ledProject) {
       // An officer's view: verify, waive and schedule forms.
-      adminUrls.push(`${ledProject}/edit`, `${ledProject}/checks`, `${ledProject}/visits`, `${ledProject}/liability`, `${ledProject}/risks`);
+      adminUrls.push(`${ledProject}/edit`, `${ledProject}/checks`, `${ledProject}/visits`, `${ledProject}/liability`, `${ledProject}/risks`, `${ledProject}/budget`, `${ledProject}/expenses`);
     }
     const listPage = await strict.newPage();
     try {
@@ -626,6 +640,23 @@ async function browse(base) {
         await anonymousAxe.close().catch(() => {});
       }
     }
+
+    // The trust's treasurer: managing the fund holder, reconciling, and an
+    // expense waiting to be paid, reached from their dashboard.
+    for (const context of [strict, axeContext]) {
+      await signIn(context, base, DEMO_TREASURER_EMAIL, DEMO_PASSWORD);
+    }
+    const treasurerUrls = [`${base}/dashboard`, `${base}/fund-holders/1`, `${base}/fund-holders/1/manage`, `${base}/fund-holders/1/reconciliation`];
+    const treasurerDashboard = await strict.newPage();
+    try {
+      await treasurerDashboard.goto(`${base}/dashboard`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      const href = await treasurerDashboard.$eval('main a[href*="/expenses/"]', (a) => a.href).catch(() => null);
+      if (href) treasurerUrls.push(href);
+      else fail('/dashboard', 'the demo treasurer\'s dashboard lists no expense waiting');
+    } finally {
+      await treasurerDashboard.close().catch(() => {});
+    }
+    await visitSignedIn(treasurerUrls, 'treasurer');
     return results;
   } finally {
     await browser.close().catch(() => {});

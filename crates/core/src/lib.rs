@@ -3,8 +3,8 @@
 //! I/O, so every rule can be tested with plain values and an injected clock.
 
 pub mod audit;
-pub mod clock;
 pub mod budget;
+pub mod clock;
 pub mod events;
 pub mod expenses;
 pub mod files;
@@ -20,8 +20,8 @@ pub mod password;
 pub mod people;
 pub mod policy;
 pub mod privacy;
-pub mod reconciliation;
 pub mod projects;
+pub mod reconciliation;
 pub mod reset;
 pub mod risk;
 pub mod sessions;

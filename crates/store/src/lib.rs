@@ -8,9 +8,9 @@ pub mod audit;
 pub mod blobs;
 pub mod db;
 
+pub mod budget;
 pub mod demo;
 pub mod error;
-pub mod budget;
 pub mod events;
 pub mod expenses;
 pub mod exports;
@@ -26,14 +26,14 @@ pub mod outbox;
 pub mod passwords;
 pub mod people;
 pub mod privacy;
-pub mod reconciliation;
 pub mod projects;
+pub mod reconciliation;
 pub mod risk;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
-pub mod transparency;
 pub mod tokens;
+pub mod transparency;
 pub mod wards;
 
 pub use db::{Backend, Db, DbUrl};

@@ -155,7 +155,8 @@ async fn a_small_demo_shows_every_stage_and_kind_and_can_be_signed_into() {
                 "events",
                 "projects",
                 "project details",
-                "risk register"
+                "risk register",
+                "money"
             ],
             "{engine}"
         );
@@ -185,7 +186,7 @@ async fn a_small_demo_shows_every_stage_and_kind_and_can_be_signed_into() {
         );
 
         // The fixed sign-ins work with the printed password; nobody else has one.
-        assert_eq!(summary.sign_ins.len(), 3);
+        assert_eq!(summary.sign_ins.len(), 5);
         for sign_in in &summary.sign_ins {
             let email = Email::parse(&sign_in.email).unwrap();
             let person = people::find_by_email(db, &email).await.unwrap().unwrap();
@@ -200,7 +201,7 @@ async fn a_small_demo_shows_every_stage_and_kind_and_can_be_signed_into() {
             "SELECT password_hash FROM people WHERE password_hash IS NOT NULL",
         )
         .await;
-        assert_eq!(hashes.len(), 3, "{engine}");
+        assert_eq!(hashes.len(), 5, "{engine}");
         assert!(
             coproduce_core::password::verify(&summary.sign_ins[0].password, &hashes[0]),
             "{engine}"

@@ -12,6 +12,7 @@
 mod batch;
 mod details;
 mod events;
+mod money;
 mod names;
 mod people;
 mod places;
@@ -120,9 +121,9 @@ impl FromStr for Scale {
 }
 
 /// Told how far `generate` has got. `stage` is one of "wards", "people",
-/// "organisations", "events", "projects" and "project details" (more as the
-/// generator grows), in that order; `total` is the number of rows that stage
-/// will write.
+/// "organisations", "events", "projects", "project details", "risk register"
+/// and "money" (more as the generator grows), in that order; `total` is the
+/// number of rows that stage will write.
 pub trait Progress: Send + Sync {
     fn start(&self, stage: &str, total: u64);
     fn advance(&self, n: u64);
@@ -155,6 +156,10 @@ pub struct DemoSummary {
     pub projects: u64,
     pub events: u64,
     pub wards: u64,
+    /// Expenses in every state, and the postings of the fund holders'
+    /// ledgers.
+    pub expenses: u64,
+    pub postings: u64,
     pub sign_ins: Vec<DemoSignIn>,
 }
 
@@ -200,12 +205,13 @@ struct Plan {
     details: details::Details,
     /// Planned from the shipped catalogue, which a test keeps readable.
     register: std::result::Result<risk::Register, String>,
+    money: std::result::Result<money::Money, String>,
 }
 
 fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
     let root = Rng::new(seed);
     let sizes = scale.sizes();
-    let people = people::generate(&mut root.fork("people"), sizes.people, now);
+    let mut people = people::generate(&mut root.fork("people"), sizes.people, now);
     let mut projects = projects::generate(&mut root.fork("projects"), sizes.projects, &people, now);
     let events = events::generate(&mut root.fork("events"), sizes.events, now);
     let details = details::generate(
@@ -224,6 +230,22 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
         &people,
         now,
     );
+    let money = match &register {
+        Ok(r) => money::generate(
+            &mut root.fork("money"),
+            scale,
+            &projects,
+            &details,
+            &people,
+            &r.funded,
+            r.treasurer,
+            now,
+        ),
+        Err(e) => Err(e.clone()),
+    };
+    if let Ok(m) = &money {
+        money::mark_sign_ins(m, &mut people);
+    }
     Plan {
         people,
         organisations,
@@ -231,6 +253,7 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
         events,
         details,
         register,
+        money,
     }
 }
 
@@ -261,6 +284,31 @@ pub async fn generate(
     if !marked_as_demo(conn).await? && holds_data(conn).await? {
         return Err(refusal());
     }
+    // A borough's ledger outgrows SQLite's default page cache of a few
+    // megabytes many times over: every page spilled mid-transaction is
+    // written to the WAL and read back, and each bulk statement's journal
+    // goes to a temporary file. Both are restored before the commit, so the
+    // pooled connection goes back to its usual settings.
+    let cache_size = match db.backend() {
+        Backend::Sqlite => {
+            let row = sqlx::query("PRAGMA cache_size")
+                .fetch_one(&mut *conn)
+                .await?;
+            let pages: i64 = sqlx::Row::try_get(&row, 0)?;
+            sqlx::query("PRAGMA cache_size = -262144")
+                .execute(&mut *conn)
+                .await?;
+            let row = sqlx::query("PRAGMA temp_store")
+                .fetch_one(&mut *conn)
+                .await?;
+            let store: i64 = sqlx::Row::try_get(&row, 0)?;
+            sqlx::query("PRAGMA temp_store = MEMORY")
+                .execute(&mut *conn)
+                .await?;
+            Some((pages, store))
+        }
+        Backend::Postgres => None,
+    };
     match db.backend() {
         // TRUNCATE is quick where DELETE checks every foreign key row by row.
         // CASCADE takes along whatever belongs to the demo's people (sessions,
@@ -324,6 +372,15 @@ pub async fn generate(
     let register_rows = risk::insert(conn, db.backend(), register, now, progress).await?;
     progress.finish();
 
+    // After the register, which makes the trust that holds most projects.
+    let money = plan
+        .money
+        .as_ref()
+        .map_err(|e| StoreError::Conflict(e.clone()))?;
+    progress.start("money", money.rows());
+    let money_rows = money::insert(conn, db.backend(), money, progress).await?;
+    progress.finish();
+
     if db.backend() == Backend::Postgres {
         // The rows carry explicit ids, which identity columns do not notice:
         // without this the next person to sign up would collide with id 1.
@@ -335,6 +392,13 @@ pub async fn generate(
             .execute(&mut *conn)
             .await?;
         }
+    }
+    if let Some((pages, store)) = cache_size {
+        sqlx::query(&format!(
+            "PRAGMA cache_size = {pages}; PRAGMA temp_store = {store}"
+        ))
+        .execute(&mut *conn)
+        .await?;
     }
     let marker = format!("scale={scale} seed={seed}");
     meta::set_in(conn, meta::DEMO_KEY, &marker).await?;
@@ -359,6 +423,7 @@ pub async fn generate(
                 "organisations": organisations,
                 "project_details": project_details,
                 "risk_register": register_rows,
+                "money": money_rows,
             }),
         },
         now,
@@ -366,12 +431,16 @@ pub async fn generate(
     .await?;
     tx.commit().await?;
 
+    let mut sign_ins = people::sign_ins();
+    sign_ins.extend(money::sign_ins(money, &plan.people));
     Ok(DemoSummary {
         people,
         projects,
         events,
         wards,
-        sign_ins: people::sign_ins(),
+        expenses: money.expenses.len() as u64,
+        postings: money.postings() as u64,
+        sign_ins,
     })
 }
 
