@@ -362,10 +362,12 @@ pub async fn erase(
             .await?;
     }
     // Their name as others typed it where the register names people: a first
-    // aider or safeguarding lead on a check, a holder of a liability.
+    // aider or safeguarding lead on a check, a holder of a liability; and a
+    // volunteer paid back, named as the payee of an expense.
     for sql in [
         "UPDATE project_checks SET person_name = REPLACE(person_name, $1, $2) WHERE person_name LIKE $3",
         "UPDATE project_liabilities SET holder = REPLACE(holder, $1, $2) WHERE holder LIKE $3",
+        "UPDATE expenses SET payee = REPLACE(payee, $1, $2) WHERE payee_kind = 'individual' AND payee LIKE $3",
     ] {
         sqlx::query(sql)
             .bind(p.person.display_name.as_str())

@@ -724,6 +724,36 @@ async fn a_rejection_needs_a_reason_and_a_reversal_returns_the_money() {
     }
 }
 
+#[tokio::test]
+async fn erasing_a_volunteer_removes_their_name_from_the_expenses_that_paid_them_back() {
+    for t in common::engines().await {
+        let db = &t.db;
+        let w = world(db, 120_000).await;
+        let mut e = expense(&w, 800);
+        e.payee = "Max Member".into();
+        e.payee_kind = PayeeKind::Individual;
+        let id = expenses::create(db, w.project, &e, None, true, by(Some(w.member)))
+            .await
+            .unwrap();
+        coproduce_store::privacy::erase(db, w.member, None, Via::System, now())
+            .await
+            .unwrap();
+        let after = expenses::get(db, id).await.unwrap().unwrap();
+        assert!(
+            !after.payee.contains("Max Member"),
+            "{}: {}",
+            t.engine,
+            after.payee
+        );
+        assert_eq!(
+            after.amount,
+            Pence::new(800),
+            "the money stays accounted for"
+        );
+        t.finish().await;
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Grant(i64),

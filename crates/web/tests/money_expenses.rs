@@ -361,6 +361,32 @@ async fn an_expense_travels_from_receipt_to_payment_with_two_pairs_of_eyes() {
         assert_eq!(status, StatusCode::SEE_OTHER);
         let (_, page) = member.get(&app, &one).await;
         assert!(page.contains("Paid") && page.contains("BACS 991"), "{page}");
+        // The same in spreadsheets: the team's expenses, and the public budget.
+        let (status, sheet) = member
+            .get(&app, &format!("/projects/{project}/expenses.csv"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            sheet.contains("Wickes") && sheet.contains("64.20") && sheet.contains("BACS 991"),
+            "{sheet}"
+        );
+        assert_eq!(
+            stranger
+                .get(&app, &format!("/projects/{project}/expenses.csv"))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let sheet = app
+            .get(&format!("/projects/{project}/budget.csv"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            sheet.contains("materials,,800.00,0.00,64.20,735.80"),
+            "{sheet}"
+        );
 
         // A reversal needs its reason, then returns the money.
         let (status, page, _) = treasurer

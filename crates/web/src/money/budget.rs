@@ -29,6 +29,7 @@ use coproduce_core::risk::ahead::long_date as date;
 pub(super) fn routes() -> Routes {
     Routes::new()
         .get("/projects/{id}/budget", Action::ReadPublic, show)
+        .get("/projects/{id}/budget.csv", Action::ReadPublic, csv)
         .post("/projects/{id}/budget/lines", Action::ManageBudget, add)
         .post(
             "/projects/{id}/budget/lines/{line}",
@@ -470,4 +471,39 @@ pub async fn choose_holder(
     }
     coproduce_store::risk::set_fund_holder(&state.db, id, chosen, by(&state, &viewer)).await?;
     Ok(saved(id, "holder"))
+}
+
+/// The budget lines as a spreadsheet: planned, committed, spent and left.
+pub async fn csv(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response> {
+    use super::public::{csv_response, Cell};
+    coproduce_store::projects::get(&state.db, id)
+        .await?
+        .ok_or_else(page::missing)?;
+    let budget = store::budget(&state.db, id).await?;
+    let rows: Vec<Vec<Cell>> = budget
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::Plain(l.category.as_str().to_owned()),
+                Cell::Text(l.description.clone()),
+                Cell::Money(l.planned),
+                Cell::Money(l.committed),
+                Cell::Money(l.spent),
+                Cell::Money(l.remaining()),
+            ]
+        })
+        .collect();
+    Ok(csv_response(
+        &format!("project-{id}-budget.csv"),
+        &[
+            "category",
+            "description",
+            "planned_gbp",
+            "committed_gbp",
+            "spent_gbp",
+            "left_gbp",
+        ],
+        &rows,
+    ))
 }

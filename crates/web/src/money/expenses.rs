@@ -37,6 +37,7 @@ use coproduce_core::risk::ahead::long_date as date;
 pub(super) fn routes() -> Routes {
     Routes::new()
         .get("/projects/{id}/expenses", Action::ReadProjectMoney, list)
+        .get("/projects/{id}/expenses.csv", Action::ReadProjectMoney, csv)
         .post("/projects/{id}/expenses", Action::SubmitExpense, create)
         .get(
             "/projects/{id}/expenses/{expense}",
@@ -1113,4 +1114,53 @@ pub async fn receipt(
         bytes,
     )
         .into_response())
+}
+
+/// Every expense in full, for the team, the fund holder and officers: the
+/// payee named, as on these pages.
+pub async fn csv(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    use super::public::{csv_response, Cell};
+    let ctx = context(&state, id).await?;
+    let actor = crate::policy::actor(Some(&viewer));
+    if !may_read(&actor, id, ctx.holder.as_ref().map(|h| h.0)) {
+        return Err(refused());
+    }
+    let rows: Vec<Vec<Cell>> = store::of_project(&state.db, id)
+        .await?
+        .iter()
+        .map(|e| {
+            vec![
+                Cell::Plain(e.id.to_string()),
+                Cell::Plain(e.spent_on.to_string()),
+                Cell::Text(e.payee.clone()),
+                Cell::Plain(e.payee_kind.as_str().to_owned()),
+                Cell::Plain(e.category.as_str().to_owned()),
+                Cell::Text(e.description.clone()),
+                Cell::Money(e.amount),
+                Cell::Plain(e.state.as_str().to_owned()),
+                Cell::Plain(e.paid_on.map(|d| d.to_string()).unwrap_or_default()),
+                Cell::Text(e.payment_reference.clone()),
+            ]
+        })
+        .collect();
+    Ok(csv_response(
+        &format!("project-{id}-expenses.csv"),
+        &[
+            "id",
+            "spent_on",
+            "payee",
+            "payee_kind",
+            "category",
+            "description",
+            "amount_gbp",
+            "state",
+            "paid_on",
+            "payment_reference",
+        ],
+        &rows,
+    ))
 }
