@@ -6,14 +6,14 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use coproduce_core::budget::Warning;
 use coproduce_core::expenses::{
     ExpenseForm, Facts, Method, NewExpense, Payment, PaymentForm, State as ExpenseState, Step,
 };
-use coproduce_core::files::{self, FileKind};
+use coproduce_core::files;
 use coproduce_core::policy::{Action, Actor};
 use coproduce_core::projects::contacts::Visibility;
 use coproduce_core::{local_time, Invalid};
@@ -1090,30 +1090,11 @@ pub async fn receipt(
         .await
         .map_err(|e| Error::Internal(format!("could not read a stored receipt: {e}")))?
         .ok_or_else(gone)?;
-    let kind = FileKind::from_extension(&doc.kind).unwrap_or(FileKind::Pdf);
-    let safe_name: String = doc
-        .file_name
-        .chars()
-        .map(|c| {
-            if c == '"' || c == '\\' || c.is_control() || !c.is_ascii() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind.mime().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{safe_name}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
+    Ok(crate::projects::documents::attachment(
+        &doc.kind,
+        &doc.file_name,
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// Every expense in full, for the team, the fund holder and officers: the

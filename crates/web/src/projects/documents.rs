@@ -140,10 +140,15 @@ pub async fn download(
                 doc.id, doc.blob_id
             ))
         })?;
-    let kind = FileKind::from_extension(&doc.kind).unwrap_or(FileKind::Pdf);
-    // Quotes and backslashes cannot end the header's quoted name early.
-    let safe_name: String = doc
-        .file_name
+    Ok(attachment(&doc.kind, &doc.file_name, bytes))
+}
+
+/// A stored file sent as a download: typed by what it was checked to be,
+/// never cached by a shared cache, under a name that cannot break out of
+/// the header's quotes.
+pub fn attachment(kind: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    let kind = FileKind::from_extension(kind).unwrap_or(FileKind::Pdf);
+    let safe_name: String = file_name
         .chars()
         .map(|c| {
             if c == '"' || c == '\\' || c.is_control() || !c.is_ascii() {
@@ -153,7 +158,7 @@ pub async fn download(
             }
         })
         .collect();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, kind.mime().to_owned()),
             (
@@ -164,5 +169,5 @@ pub async fn download(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
