@@ -370,6 +370,48 @@ async fn approvals_in(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Vec<Appr
         .collect()
 }
 
+/// An expense locked for a reviewer's decision, with everything the rules
+/// in core need to judge it: the project's fund holder, that holder's
+/// rules and the approvals already given.
+struct UnderReview {
+    expense: Expense,
+    holder: i64,
+    title: String,
+    rules: Rules,
+    given: Vec<Approval>,
+}
+
+impl UnderReview {
+    async fn lock(
+        tx: &mut Transaction<'_, Any>,
+        project_id: i64,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        let expense = lock(tx, project_id, id, now).await?;
+        let (holder, title) = holder_of(tx, project_id).await?;
+        let rules = rules_in(tx, holder).await?;
+        let given = approvals_in(tx, id).await?;
+        Ok(Self {
+            expense,
+            holder,
+            title,
+            rules,
+            given,
+        })
+    }
+
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            state: self.expense.state,
+            submitted_by: self.expense.submitted_by,
+            amount: self.expense.amount,
+            approvals: &self.given,
+            rules: self.rules,
+        }
+    }
+}
+
 /// Changes an expense its submitter still holds (a draft, one waiting for
 /// approval, or one rejected): it starts again from nothing approved.
 pub async fn update(
@@ -533,17 +575,10 @@ pub async fn approve(
     by: By,
 ) -> Result<Approved> {
     let mut tx = db.begin_write().await?;
-    let e = lock(&mut tx, project_id, id, by.now).await?;
-    let (holder, title) = holder_of(&mut tx, project_id).await?;
-    let r = rules_in(&mut tx, holder).await?;
-    let given = approvals_in(&mut tx, id).await?;
-    let facts = Facts {
-        state: e.state,
-        submitted_by: e.submitted_by,
-        amount: e.amount,
-        approvals: &given,
-        rules: r,
-    };
+    let review = UnderReview::lock(&mut tx, project_id, id, by.now).await?;
+    let facts = review.facts();
+    let (e, holder) = (&review.expense, review.holder);
+    let title = &review.title;
     let step = rules::may_approve(&facts, who.reviewer(Some(holder)))?;
     let approval = Approval {
         person: who.person,
@@ -573,7 +608,7 @@ pub async fn approve(
     .map_err(|err| StoreError::from_write(err, "You have already approved this expense"))?;
     if completed {
         let accounts =
-            crate::funding::accounts_in(&mut tx, holder, project_id, &title, by.now).await?;
+            crate::funding::accounts_in(&mut tx, holder, project_id, title, by.now).await?;
         let t = funding::expense_approved(&accounts, e.amount)?;
         let description = format!(
             "Expense {id} approved for {title}: {}, {}",
@@ -614,7 +649,7 @@ pub async fn approve(
         e.amount,
     )
     .await?;
-    notify_approved(&mut tx, holder, &e, step, completed, by).await?;
+    notify_approved(&mut tx, holder, e, step, completed, by).await?;
     tx.commit().await?;
     Ok(Approved {
         step,
@@ -632,17 +667,9 @@ pub async fn reject(
     by: By,
 ) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    let e = lock(&mut tx, project_id, id, by.now).await?;
-    let (holder, _) = holder_of(&mut tx, project_id).await?;
-    let r = rules_in(&mut tx, holder).await?;
-    let given = approvals_in(&mut tx, id).await?;
-    let facts = Facts {
-        state: e.state,
-        submitted_by: e.submitted_by,
-        amount: e.amount,
-        approvals: &given,
-        rules: r,
-    };
+    let review = UnderReview::lock(&mut tx, project_id, id, by.now).await?;
+    let facts = review.facts();
+    let (e, holder) = (&review.expense, review.holder);
     rules::may_reject(&facts, who.reviewer(Some(holder)), reason)?;
     sqlx::query(
         "UPDATE expenses SET state = 'rejected', rejected_reason = $1, rejected_by = $2 WHERE id = $3",
@@ -686,19 +713,12 @@ pub async fn pay(
     by: By,
 ) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    let e = lock(&mut tx, project_id, id, by.now).await?;
-    let (holder, title) = holder_of(&mut tx, project_id).await?;
-    let r = rules_in(&mut tx, holder).await?;
-    let given = approvals_in(&mut tx, id).await?;
-    let facts = Facts {
-        state: e.state,
-        submitted_by: e.submitted_by,
-        amount: e.amount,
-        approvals: &given,
-        rules: r,
-    };
+    let review = UnderReview::lock(&mut tx, project_id, id, by.now).await?;
+    let facts = review.facts();
+    let (e, holder) = (&review.expense, review.holder);
+    let title = &review.title;
     rules::may_pay(&facts, who.reviewer(Some(holder)))?;
-    let accounts = crate::funding::accounts_in(&mut tx, holder, project_id, &title, by.now).await?;
+    let accounts = crate::funding::accounts_in(&mut tx, holder, project_id, title, by.now).await?;
     let t = funding::expense_paid(&accounts, e.amount)?;
     let description = format!(
         "Payment of expense {id} for {title}: {}, {}",
@@ -773,17 +793,9 @@ pub async fn reverse(
     by: By,
 ) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    let e = lock(&mut tx, project_id, id, by.now).await?;
-    let (holder, _) = holder_of(&mut tx, project_id).await?;
-    let r = rules_in(&mut tx, holder).await?;
-    let given = approvals_in(&mut tx, id).await?;
-    let facts = Facts {
-        state: e.state,
-        submitted_by: e.submitted_by,
-        amount: e.amount,
-        approvals: &given,
-        rules: r,
-    };
+    let review = UnderReview::lock(&mut tx, project_id, id, by.now).await?;
+    let facts = review.facts();
+    let (e, holder) = (&review.expense, review.holder);
     rules::may_reverse(&facts, who.reviewer(Some(holder)), reason)?;
     let why = format!("expense {id} reversed: {}", reason.trim());
     if let Some(paid) = e.paid_transaction_id {
