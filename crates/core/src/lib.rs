@@ -25,6 +25,7 @@ pub mod reconciliation;
 pub mod reset;
 pub mod risk;
 pub mod sessions;
+pub mod skills;
 pub mod text;
 pub mod throttle;
 pub mod tokens;

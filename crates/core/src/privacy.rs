@@ -74,10 +74,18 @@ pub enum Field {
     Phone,
     Bio,
     Ward,
+    /// The skills a person confirmed, and what they wrote about what they do.
+    Skills,
 }
 
 impl Field {
-    pub const ALL: [Field; 4] = [Field::Email, Field::Phone, Field::Bio, Field::Ward];
+    pub const ALL: [Field; 5] = [
+        Field::Email,
+        Field::Phone,
+        Field::Bio,
+        Field::Ward,
+        Field::Skills,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -85,6 +93,7 @@ impl Field {
             Field::Phone => "phone",
             Field::Bio => "bio",
             Field::Ward => "ward",
+            Field::Skills => "skills",
         }
     }
 
@@ -94,6 +103,7 @@ impl Field {
             Field::Phone => "Phone number",
             Field::Bio => "About you",
             Field::Ward => "Ward",
+            Field::Skills => "Your skills",
         }
     }
 
@@ -107,7 +117,7 @@ impl Field {
     pub fn default_visibility(self) -> Visibility {
         match self {
             Field::Email | Field::Phone => Visibility::Private,
-            Field::Bio | Field::Ward => Visibility::Officers,
+            Field::Bio | Field::Ward | Field::Skills => Visibility::Officers,
         }
     }
 }

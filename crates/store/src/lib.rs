@@ -29,6 +29,7 @@ pub mod privacy;
 pub mod projects;
 pub mod reconciliation;
 pub mod risk;
+pub mod skills;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;

@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(14, "0014_reconciliation"),
     migration!(15, "0015_ledger_pages"),
     migration!(16, "0016_ledger_balances_per_statement"),
+    migration!(17, "0017_skills"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

@@ -342,6 +342,8 @@ pub async fn erase(
         "DELETE FROM api_tokens WHERE person_id = $1",
         "DELETE FROM consents WHERE person_id = $1",
         "DELETE FROM field_visibility WHERE person_id = $1",
+        "DELETE FROM skill_profiles WHERE person_id = $1",
+        "DELETE FROM person_skills WHERE person_id = $1",
         "DELETE FROM password_resets WHERE person_id = $1",
     ] {
         sqlx::query(sql).bind(person_id).execute(&mut *tx).await?;

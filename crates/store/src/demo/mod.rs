@@ -302,10 +302,14 @@ pub async fn generate(
                 .fetch_one(&mut *conn)
                 .await?;
             let store: i64 = sqlx::Row::try_get(&row, 0)?;
-            sqlx::query("PRAGMA temp_store = MEMORY")
+            // SQLite refuses the change inside a transaction once this
+            // connection has opened its temporary database (a migration that
+            // rebuilt a table does): then the demo is merely slower.
+            let changed = sqlx::query("PRAGMA temp_store = MEMORY")
                 .execute(&mut *conn)
-                .await?;
-            Some((pages, store))
+                .await
+                .is_ok();
+            Some((pages, changed.then_some(store)))
         }
         Backend::Postgres => None,
     };
@@ -394,11 +398,14 @@ pub async fn generate(
         }
     }
     if let Some((pages, store)) = cache_size {
-        sqlx::query(&format!(
-            "PRAGMA cache_size = {pages}; PRAGMA temp_store = {store}"
-        ))
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(&format!("PRAGMA cache_size = {pages}"))
+            .execute(&mut *conn)
+            .await?;
+        if let Some(store) = store {
+            sqlx::query(&format!("PRAGMA temp_store = {store}"))
+                .execute(&mut *conn)
+                .await?;
+        }
     }
     let marker = format!("scale={scale} seed={seed}");
     meta::set_in(conn, meta::DEMO_KEY, &marker).await?;
