@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_ledger_pages"),
     migration!(16, "0016_ledger_balances_per_statement"),
     migration!(17, "0017_skills"),
+    migration!(18, "0018_ledger_checks_per_statement"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,
