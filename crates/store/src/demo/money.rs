@@ -2174,6 +2174,16 @@ pub async fn insert(
     .await?;
     // Postings before the rows that close their transactions: the rows'
     // trigger checks each balances, and refuses postings that come later.
+    // On PostgreSQL the balances are added up once, after the last posting:
+    // the trigger that keeps them would update the same few hundred account
+    // rows once per batch, and every update of a row already updated in this
+    // transaction costs more than the last. The setting (see migration 0018)
+    // lasts only as long as this transaction.
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT set_config('coproduce.balances_added_later', 'on', true)")
+            .execute(&mut *conn)
+            .await?;
+    }
     n += batch::insert(
         conn,
         backend,
@@ -2194,6 +2204,20 @@ pub async fn insert(
         progress,
     )
     .await?;
+    if backend == Backend::Postgres {
+        // The tables were emptied first, so every posting is the demo's.
+        sqlx::query(
+            "UPDATE ledger_accounts a SET balance_pence = s.total
+             FROM (SELECT account_id, CAST(SUM(amount_pence) AS BIGINT) AS total
+                   FROM ledger_postings GROUP BY account_id) s
+             WHERE a.id = s.account_id",
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("SELECT set_config('coproduce.balances_added_later', 'off', true)")
+            .execute(&mut *conn)
+            .await?;
+    }
     n += batch::insert(
         conn,
         backend,
