@@ -193,9 +193,13 @@ impl Db {
                     if backend == Backend::Sqlite {
                         // WAL lets readers go on while one writer writes; NORMAL
                         // sync is durable across a crash of the process in WAL mode.
+                        // Temporary sorts and indexes in memory: set here because
+                        // SQLite refuses to change it later, inside a transaction,
+                        // once a connection has used temporary storage.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                             PRAGMA temp_store = MEMORY;",
                         )
                         .await?;
                     }

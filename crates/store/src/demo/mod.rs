@@ -17,6 +17,7 @@ mod names;
 mod people;
 mod places;
 mod projects;
+mod resources;
 mod risk;
 mod rng;
 mod showcase;
@@ -121,8 +122,8 @@ impl FromStr for Scale {
 }
 
 /// Told how far `generate` has got. `stage` is one of "wards", "people",
-/// "organisations", "events", "projects", "project details", "risk register"
-/// and "money" (more as the generator grows), in that order; `total` is the
+/// "organisations", "events", "projects", "project details", "risk register",
+/// "money" and "resources" (more as the generator grows), in that order; `total` is the
 /// number of rows that stage will write.
 pub trait Progress: Send + Sync {
     fn start(&self, stage: &str, total: u64);
@@ -170,6 +171,8 @@ pub struct DemoSummary {
 /// CASCADE on SQLite, by TRUNCATE ... CASCADE on PostgreSQL), so that no
 /// later delete has to look through them row by row.
 const TABLES: &[&str] = &[
+    "resource_bookings",
+    "resources",
     "expenses",
     "budget_changes",
     "budget_lines",
@@ -206,6 +209,7 @@ struct Plan {
     /// Planned from the shipped catalogue, which a test keeps readable.
     register: std::result::Result<risk::Register, String>,
     money: std::result::Result<money::Money, String>,
+    resources: resources::Pool,
 }
 
 fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
@@ -246,6 +250,7 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
     if let Ok(m) = &money {
         money::mark_sign_ins(m, &mut people);
     }
+    let resources = resources::generate(&mut root.fork("resources"), &projects, &people, now);
     Plan {
         people,
         organisations,
@@ -254,6 +259,7 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
         details,
         register,
         money,
+        resources,
     }
 }
 
@@ -286,9 +292,9 @@ pub async fn generate(
     }
     // A borough's ledger outgrows SQLite's default page cache of a few
     // megabytes many times over: every page spilled mid-transaction is
-    // written to the WAL and read back, and each bulk statement's journal
-    // goes to a temporary file. Both are restored before the commit, so the
-    // pooled connection goes back to its usual settings.
+    // written to the WAL and read back. The size is restored before the
+    // commit, so the pooled connection goes back to its usual settings
+    // (temporary storage is in memory on every connection: see db.rs).
     let cache_size = match db.backend() {
         Backend::Sqlite => {
             let row = sqlx::query("PRAGMA cache_size")
@@ -298,18 +304,7 @@ pub async fn generate(
             sqlx::query("PRAGMA cache_size = -262144")
                 .execute(&mut *conn)
                 .await?;
-            let row = sqlx::query("PRAGMA temp_store")
-                .fetch_one(&mut *conn)
-                .await?;
-            let store: i64 = sqlx::Row::try_get(&row, 0)?;
-            // SQLite refuses the change inside a transaction once this
-            // connection has opened its temporary database (a migration that
-            // rebuilt a table does): then the demo is merely slower.
-            let changed = sqlx::query("PRAGMA temp_store = MEMORY")
-                .execute(&mut *conn)
-                .await
-                .is_ok();
-            Some((pages, changed.then_some(store)))
+            Some(pages)
         }
         Backend::Postgres => None,
     };
@@ -385,6 +380,10 @@ pub async fn generate(
     let money_rows = money::insert(conn, db.backend(), money, progress).await?;
     progress.finish();
 
+    progress.start("resources", plan.resources.rows());
+    let resource_rows = resources::insert(conn, db.backend(), &plan.resources, progress).await?;
+    progress.finish();
+
     if db.backend() == Backend::Postgres {
         // The rows carry explicit ids, which identity columns do not notice:
         // without this the next person to sign up would collide with id 1.
@@ -397,15 +396,10 @@ pub async fn generate(
             .await?;
         }
     }
-    if let Some((pages, store)) = cache_size {
+    if let Some(pages) = cache_size {
         sqlx::query(&format!("PRAGMA cache_size = {pages}"))
             .execute(&mut *conn)
             .await?;
-        if let Some(store) = store {
-            sqlx::query(&format!("PRAGMA temp_store = {store}"))
-                .execute(&mut *conn)
-                .await?;
-        }
     }
     let marker = format!("scale={scale} seed={seed}");
     meta::set_in(conn, meta::DEMO_KEY, &marker).await?;
@@ -431,6 +425,7 @@ pub async fn generate(
                 "project_details": project_details,
                 "risk_register": register_rows,
                 "money": money_rows,
+                "resources": resource_rows,
             }),
         },
         now,
