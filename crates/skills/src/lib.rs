@@ -9,6 +9,7 @@
 //! model's files the recogniser runs lexical only and says so.
 
 pub mod embed;
+pub mod engine;
 pub mod lexical;
 pub mod recognise;
 pub mod semantic;
