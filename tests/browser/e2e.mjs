@@ -428,6 +428,9 @@ async function collectNavLinks(context, base) {
     urls.push(`${base}/projects?lone_lead=1&theme=food`);
     urls.push(`${base}/risk/catalogue`);
     urls.push(`${base}/fund-holders`);
+    // The shared pool: a filtered list and one resource with its booked times.
+    urls.push(`${base}/resources?kind=equipment`);
+    urls.push(`${base}/resources/1`);
     urls.push(`${base}/sign-up`);
     urls.push(`${base}/password/forgot`);
     return urls;
@@ -502,9 +505,37 @@ async function browse(base) {
       }
     };
     await visitSignedIn(
-      ['/account', '/account/password', '/account/privacy', '/account/tokens', '/account/erase', '/people/1', '/dashboard', '/projects/new'].map((p) => `${base}${p}`),
+      ['/account', '/account/password', '/account/privacy', '/account/tokens', '/account/erase', '/people/1', '/dashboard', '/projects/new', '/resources/new', '/resources/1'].map((p) => `${base}${p}`),
       'resident',
     );
+
+    // Skills in the resident's own words, through the page's forms: what
+    // they do, the suggestions it gives, one confirmed; then the page with
+    // suggestions, confirmed skills and a search, checked with axe.
+    const skilling = await strict.newPage();
+    try {
+      await skilling.goto(`${base}/account/skills`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      await skilling.fill('#about', 'I fix bikes for the kids on the estate, and I cook for the lunch club on Fridays.');
+      await Promise.all([
+        skilling.waitForURL(/saved=1/, { timeout: NAV_TIMEOUT_MS }),
+        skilling.click('main form[action="/account/skills/about"] button[type="submit"]'),
+      ]);
+      const confirm = skilling.locator('#suggestions ~ table button[value="confirm"]').first();
+      const label = (await skilling.locator('#suggestions ~ table tbody tr td').first().textContent())?.split('(')[0].trim();
+      await Promise.all([
+        skilling.waitForURL(/#your-skills$/, { timeout: NAV_TIMEOUT_MS }),
+        confirm.click(),
+      ]);
+      const confirmed = await skilling.textContent('#your-skills + ul');
+      if (!label || !confirmed?.includes(label)) {
+        fail('/account/skills', `after confirming "${label}" the list of skills reads "${confirmed}"`);
+      }
+    } catch (error) {
+      fail('/account/skills', `could not describe skills and confirm one through the forms: ${error.message}`);
+    } finally {
+      await skilling.close().catch(() => {});
+    }
+    await visitSignedIn([`${base}/account/skills`, `${base}/account/skills?q=first+aid`], 'resident');
 
     // A project the demo resident leads, found from their dashboard: its page
     // with the lead's forms, its pack and its mandate.

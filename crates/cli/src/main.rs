@@ -9,6 +9,7 @@ mod export;
 mod progress;
 mod serve;
 mod settings;
+mod skills;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
             Command::Admin(admin) => admin::run(&settings, admin).await,
             Command::Audit(audit) => audit::run(&settings, audit).await,
             Command::Export(args) => export::run(&settings, args).await,
+            Command::Skills(command) => skills::run(&settings, command).await,
         }
     });
     match result {

@@ -33,6 +33,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let mut web = settings.web.clone();
     web.files_dir = settings.files_dir_or(files_default);
+    web.models_dir = Some(settings.models_dir.clone());
     let app = Application::new(listener, &web, db.clone(), Arc::new(SystemClock))?;
     announce(&format!(
         "coproduce is listening on http://{}",

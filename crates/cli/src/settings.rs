@@ -18,6 +18,10 @@ pub const DEFAULT_FILES_DIR: &str = "coproduce-files";
 pub const DEFAULT_DEMO_FILES_DIR: &str = "coproduce-demo-files";
 /// Where uploaded files live, when not in the settings file.
 const FILES_DIR_ENV: &str = "COPRODUCE_FILES_DIR";
+/// Where scripts/fetch-models puts the embedding model and the ESCO file,
+/// and where the skills' embeddings are cached.
+const MODELS_DIR_ENV: &str = "COPRODUCE_MODELS_DIR";
+pub const DEFAULT_MODELS_DIR: &str = "models";
 const DEFAULT_CONFIG: &str = "coproduce.toml";
 
 /// What `coproduce.toml` may hold. Unknown keys are refused, so a typo is
@@ -41,6 +45,7 @@ struct FileSettings {
     mail_from: Option<String>,
     smtp_starttls: Option<bool>,
     files_dir: Option<PathBuf>,
+    models_dir: Option<PathBuf>,
     /// The 360Giving publisher prefix for `coproduce export 360giving`.
     giving360_prefix: Option<String>,
 }
@@ -59,6 +64,8 @@ pub struct Settings {
     /// None when neither environment nor file chose one: like the database,
     /// the demo keeps its files apart.
     pub files_dir: Option<PathBuf>,
+    /// The sentence-embedding model's folder is `all-MiniLM-L6-v2` in here.
+    pub models_dir: PathBuf,
     /// The 360Giving publisher prefix, as given (`export` checks it): from
     /// --prefix or COPRODUCE_360GIVING_PREFIX, else the file.
     pub giving360_prefix: Option<String>,
@@ -105,6 +112,11 @@ impl Settings {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
                 .or(file.files_dir),
+            models_dir: std::env::var_os(MODELS_DIR_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .or(file.models_dir)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_MODELS_DIR)),
             addr,
             log: cli
                 .log
@@ -123,6 +135,7 @@ impl Settings {
                 public_url,
                 smtp,
                 files_dir: defaults.files_dir,
+                models_dir: None,
             },
         })
     }

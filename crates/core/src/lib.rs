@@ -23,6 +23,7 @@ pub mod privacy;
 pub mod projects;
 pub mod reconciliation;
 pub mod reset;
+pub mod resources;
 pub mod risk;
 pub mod sessions;
 pub mod skills;

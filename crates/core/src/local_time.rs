@@ -8,7 +8,9 @@
 
 #[cfg(test)]
 use chrono::TimeZone;
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Offset, Utc, Weekday,
+};
 
 /// The UK's offset from UTC at the instant `t`.
 pub fn uk_offset(t: DateTime<Utc>) -> FixedOffset {
@@ -26,6 +28,16 @@ pub fn uk_offset(t: DateTime<Utc>) -> FixedOffset {
 /// `t` as UK wall-clock time.
 pub fn uk(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&uk_offset(t))
+}
+
+/// The instant at which UK clocks read `local`. When the clocks go back an
+/// hour is read twice: the first reading (still summer time) is taken. When
+/// they go forward an hour never happens, and there is no answer.
+pub fn from_uk(local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    [3600, 0].into_iter().find_map(|seconds| {
+        let t = (local - Duration::seconds(seconds)).and_utc();
+        (uk_offset(t).local_minus_utc() == seconds as i32).then_some(t)
+    })
 }
 
 fn last_sunday_at_one_utc(year: i32, month: u32) -> Option<DateTime<Utc>> {
@@ -118,6 +130,22 @@ mod tests {
         assert_eq!(uk_offset(at(2027, 3, 28, 1, 0)).local_minus_utc(), 3600);
         assert_eq!(uk_offset(at(2027, 10, 31, 0, 30)).local_minus_utc(), 3600);
         assert_eq!(uk_offset(at(2027, 12, 31, 23, 0)).local_minus_utc(), 0);
+    }
+
+    #[test]
+    fn wall_clock_readings_map_back_to_instants() {
+        let local = |d: u32, mo: u32, h: u32, mi: u32| {
+            NaiveDate::from_ymd_opt(2026, mo, d)
+                .unwrap()
+                .and_hms_opt(h, mi, 0)
+                .unwrap()
+        };
+        assert_eq!(from_uk(local(1, 12, 18, 0)), Some(at(2026, 12, 1, 18, 0)));
+        assert_eq!(from_uk(local(1, 7, 18, 0)), Some(at(2026, 7, 1, 17, 0)));
+        // 29 March 2026: 01:00 to 02:00 never happens.
+        assert_eq!(from_uk(local(29, 3, 1, 30)), None);
+        // 25 October 2026: 01:30 happens twice; the first is summer time.
+        assert_eq!(from_uk(local(25, 10, 1, 30)), Some(at(2026, 10, 25, 0, 30)));
     }
 
     #[test]

@@ -209,6 +209,15 @@ pub enum Action {
     Reconcile,
     /// See the whole borough's fund flows.
     ReadBoroughMoney,
+    /// Offer a resource to the shared pool, and change or withdraw one's
+    /// offers (core::resources then says whose).
+    OfferResource,
+    /// Ask for a resource for a project (core::resources then says for
+    /// which projects: those the person leads or co-owns).
+    RequestResource,
+    /// Confirm, decline, cancel or mark returned a booking of a resource
+    /// (core::resources then says who may take which step).
+    DecideBooking,
 }
 
 impl Action {
@@ -245,10 +254,11 @@ impl Action {
             Action::ReadProjectMoney | Action::ReadFundHolderBooks | Action::ReadBoroughMoney => {
                 false
             }
+            Action::OfferResource | Action::RequestResource | Action::DecideBooking => true,
         }
     }
 
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 36] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
@@ -282,6 +292,9 @@ impl Action {
         Action::ManageFunding,
         Action::Reconcile,
         Action::ReadBoroughMoney,
+        Action::OfferResource,
+        Action::RequestResource,
+        Action::DecideBooking,
     ];
 
     /// What the action is done to, when the decision depends on it: the
@@ -320,7 +333,10 @@ impl Action {
             | Action::ReadDashboard
             | Action::EditCatalogue
             | Action::ReadReadiness
-            | Action::ReadBoroughMoney => None,
+            | Action::ReadBoroughMoney
+            | Action::OfferResource
+            | Action::RequestResource
+            | Action::DecideBooking => None,
         }
     }
 }
@@ -628,6 +644,11 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             actor.is_staff(),
             "Only council officers see the whole borough's fund flows.",
         ),
+        // Anyone signed in may try; whose offer, which project and which
+        // booking step are core::resources' to decide, with the reason.
+        Action::OfferResource | Action::RequestResource | Action::DecideBooking => {
+            signed_in(true, "")
+        }
     }
 }
 
@@ -710,6 +731,18 @@ mod tests {
             (
                 Action::ReadBoroughMoney,
                 ["sign in", "deny", "allow", "allow"],
+            ),
+            (
+                Action::OfferResource,
+                ["sign in", "allow", "allow", "allow"],
+            ),
+            (
+                Action::RequestResource,
+                ["sign in", "allow", "allow", "allow"],
+            ),
+            (
+                Action::DecideBooking,
+                ["sign in", "allow", "allow", "allow"],
             ),
         ];
         for (action, row) in expected {

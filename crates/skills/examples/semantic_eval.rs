@@ -1,11 +1,12 @@
-//! Semantic-only skill recognition on the Decorte benchmark's dev file: each
+//! Semantic-only skill recognition on the Decorte benchmark's dev file (the
+//! repository's eval/decorte-dev.jsonl by default): each
 //! sentence's nearest ESCO skills by embedding, scored as RP@5 and MRR (as in
 //! techwolf-ai/workrb), for each way of turning a skill into text.
 //!
 //! ```text
 //! scripts/fetch-models
 //! cargo run --release -p coproduce-skills --example semantic_eval -- \
-//!     [--file /work/shared/eval/skills/decorte-dev.jsonl] [--text label,full,...]
+//!     [--file eval/decorte-dev.jsonl] [--text label,labels,label+description,full]
 //! ```
 //!
 //! The index for each skill text is cached under models/cache/semantic-eval/.
@@ -27,7 +28,7 @@ struct Line {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut file = PathBuf::from("/work/shared/eval/skills/decorte-dev.jsonl");
+    let mut file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../eval/decorte-dev.jsonl");
     let mut texts: Vec<SkillText> = SkillText::ALL.to_vec();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {

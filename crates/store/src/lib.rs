@@ -28,6 +28,7 @@ pub mod people;
 pub mod privacy;
 pub mod projects;
 pub mod reconciliation;
+pub mod resources;
 pub mod risk;
 pub mod skills;
 #[cfg(feature = "testing")]

@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_ledger_balances_per_statement"),
     migration!(17, "0017_skills"),
     migration!(18, "0018_ledger_checks_per_statement"),
+    migration!(19, "0019_resources"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

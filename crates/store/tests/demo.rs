@@ -156,7 +156,8 @@ async fn a_small_demo_shows_every_stage_and_kind_and_can_be_signed_into() {
                 "projects",
                 "project details",
                 "risk register",
-                "money"
+                "money",
+                "resources"
             ],
             "{engine}"
         );

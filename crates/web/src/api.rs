@@ -22,7 +22,8 @@ use crate::AppState;
         (name = "home", description = "What is happening now"),
         (name = "projects", description = "Community projects"),
         (name = "events", description = "Make days, meetups and learning sessions"),
-        (name = "money", description = "Budgets, expenses and approvals, funding and the fund holders' public ledgers")
+        (name = "money", description = "Budgets, expenses and approvals, funding and the fund holders' public ledgers"),
+        (name = "resources", description = "The shared pool of equipment, spaces, materials and transport, and projects' bookings of it")
     ),
     modifiers(&BearerToken)
 )]

@@ -48,6 +48,9 @@ pub struct Settings {
     pub smtp: Option<crate::outbox::SmtpSettings>,
     /// The folder uploaded documents are kept in (created if missing).
     pub files_dir: std::path::PathBuf,
+    /// Where the sentence-embedding model and the skills' embedding cache
+    /// are (scripts/fetch-models); None: recognise skills lexical-only.
+    pub models_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -61,6 +64,7 @@ impl Default for Settings {
             public_url: None,
             smtp: None,
             files_dir: std::path::PathBuf::from("coproduce-files"),
+            models_dir: None,
         }
     }
 }
@@ -72,6 +76,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub secure_cookies: bool,
     pub body_limit: usize,
+    /// Skill recognition, started on first use.
+    pub skills: Arc<crate::skills::Engine>,
 }
 
 /// The state every handler receives: cheap to clone, one pointer.
@@ -156,6 +162,7 @@ impl Application {
             clock,
             secure_cookies: settings.secure_cookies,
             body_limit: settings.body_limit,
+            skills: Arc::new(crate::skills::Engine::new(settings.models_dir.clone())),
         }));
         let worker = crate::outbox::spawn_worker(&state, settings);
         Ok(Self {
@@ -233,6 +240,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(risk::api_router())
         .merge(crate::money::api_router())
         .merge(events::api_router())
+        .merge(crate::resources::api_router())
 }
 
 pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
@@ -247,7 +255,9 @@ pub(crate) fn page_routes() -> Routes {
         .merge(risk::router())
         .merge(crate::money::router())
         .merge(dashboard::router())
+        .merge(crate::skills::router())
         .merge(events::router())
+        .merge(crate::resources::router())
         .merge(accounts::router())
         .merge(admin::router())
         .merge(tokens::router())

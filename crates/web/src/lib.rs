@@ -23,8 +23,10 @@ pub mod outbox;
 pub mod policy;
 mod privacy;
 mod projects;
+mod resources;
 mod risk;
 mod security;
+pub mod skills;
 mod tokens;
 
 pub use app::{route_rules, shutdown_signal, AppState, Application, BindError, Listener, Settings};

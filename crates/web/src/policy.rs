@@ -49,6 +49,7 @@ pub const API_RULES: &[(&str, Action)] = &[
     ("/api/v1/fund-holders/{id}/ledger", Action::ReadPublic),
     ("/api/v1/events", Action::ReadPublic),
     ("/api/v1/events/{id}", Action::ReadPublic),
+    ("/api/v1/resources", Action::ReadPublic),
     ("/api/v1/openapi.json", Action::ReadPublic),
 ];
 
@@ -71,6 +72,10 @@ pub const API_WRITE_RULES: &[(&str, Action)] = &[
     (
         "/api/v1/projects/{id}/expenses/{expense}/reverse",
         Action::PayExpense,
+    ),
+    (
+        "/api/v1/projects/{id}/resource-bookings",
+        Action::RequestResource,
     ),
 ];
 

@@ -17,6 +17,7 @@ mod names;
 mod people;
 mod places;
 mod projects;
+mod resources;
 mod risk;
 mod rng;
 mod showcase;
@@ -121,8 +122,8 @@ impl FromStr for Scale {
 }
 
 /// Told how far `generate` has got. `stage` is one of "wards", "people",
-/// "organisations", "events", "projects", "project details", "risk register"
-/// and "money" (more as the generator grows), in that order; `total` is the
+/// "organisations", "events", "projects", "project details", "risk register",
+/// "money" and "resources" (more as the generator grows), in that order; `total` is the
 /// number of rows that stage will write.
 pub trait Progress: Send + Sync {
     fn start(&self, stage: &str, total: u64);
@@ -170,6 +171,8 @@ pub struct DemoSummary {
 /// CASCADE on SQLite, by TRUNCATE ... CASCADE on PostgreSQL), so that no
 /// later delete has to look through them row by row.
 const TABLES: &[&str] = &[
+    "resource_bookings",
+    "resources",
     "expenses",
     "budget_changes",
     "budget_lines",
@@ -206,6 +209,7 @@ struct Plan {
     /// Planned from the shipped catalogue, which a test keeps readable.
     register: std::result::Result<risk::Register, String>,
     money: std::result::Result<money::Money, String>,
+    resources: resources::Pool,
 }
 
 fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
@@ -246,6 +250,7 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
     if let Ok(m) = &money {
         money::mark_sign_ins(m, &mut people);
     }
+    let resources = resources::generate(&mut root.fork("resources"), &projects, &people, now);
     Plan {
         people,
         organisations,
@@ -254,6 +259,7 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
         details,
         register,
         money,
+        resources,
     }
 }
 
@@ -374,6 +380,10 @@ pub async fn generate(
     let money_rows = money::insert(conn, db.backend(), money, progress).await?;
     progress.finish();
 
+    progress.start("resources", plan.resources.rows());
+    let resource_rows = resources::insert(conn, db.backend(), &plan.resources, progress).await?;
+    progress.finish();
+
     if db.backend() == Backend::Postgres {
         // The rows carry explicit ids, which identity columns do not notice:
         // without this the next person to sign up would collide with id 1.
@@ -415,6 +425,7 @@ pub async fn generate(
                 "project_details": project_details,
                 "risk_register": register_rows,
                 "money": money_rows,
+                "resources": resource_rows,
             }),
         },
         now,

@@ -93,11 +93,12 @@ impl Chrome {
         SERVICE_NAME
     }
 
-    pub fn nav(&self) -> [NavLink; 3] {
+    pub fn nav(&self) -> [NavLink; 4] {
         [
             NavLink::new("/", "Home", self.section == "home"),
             NavLink::new("/projects", "Projects", self.section == "projects"),
             NavLink::new("/events", "Events", self.section == "events"),
+            NavLink::new("/resources", "Resources", self.section == "resources"),
         ]
     }
 }

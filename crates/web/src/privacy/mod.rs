@@ -52,6 +52,8 @@ struct ProfilePage {
     name: String,
     erased: bool,
     fields: Vec<Shown>,
+    /// Confirmed skills, when the person lets this viewer see them.
+    skills: Vec<String>,
     is_self: bool,
 }
 
@@ -66,6 +68,14 @@ async fn profile(
     let p = store::profile(&state.db, id).await?.ok_or_else(missing)?;
     let relation = policy::relation_to(&crate::policy::actor(Some(&viewer)), id);
     let mut fields = Vec::new();
+    let mut skills = Vec::new();
+    if !p.erased && privacy::may_see(p.visibility(Field::Skills), relation) {
+        skills = coproduce_store::skills::profile(&state.db, id)
+            .await?
+            .confirmed()
+            .map(|s| s.label.clone())
+            .collect();
+    }
     if !p.erased {
         let values = [
             (Field::Email, Some(p.person.email.clone())),
@@ -73,6 +83,7 @@ async fn profile(
             (Field::Bio, Some(p.bio.clone()).filter(|b| !b.is_empty())),
             (Field::Ward, p.ward.clone()),
         ];
+        // Skills are a list, shown apart from the one-line fields.
         for (field, value) in values {
             if let Some(value) = value {
                 if privacy::may_see(p.visibility(field), relation) {
@@ -89,6 +100,7 @@ async fn profile(
         name: p.person.display_name,
         erased: p.erased,
         fields,
+        skills,
         is_self: relation.is_self,
     })?
     .into_response())
