@@ -378,6 +378,21 @@ pub async fn erase(
             .execute(&mut *tx)
             .await?;
     }
+    // What they offered to the pool leaves it, and requests still waiting
+    // for them to decide are declined: nobody is left to answer them.
+    // Bookings they confirmed stand, as a withdrawal leaves them.
+    for sql in [
+        "UPDATE resource_bookings SET state = 'declined', decided_at = $2, updated_at = $2
+         WHERE state = 'requested'
+           AND resource_id IN (SELECT id FROM resources WHERE owner_id = $1 AND withdrawn_at IS NULL)",
+        "UPDATE resources SET withdrawn_at = $2, updated_at = $2 WHERE owner_id = $1 AND withdrawn_at IS NULL",
+    ] {
+        sqlx::query(sql)
+            .bind(person_id)
+            .bind(time::encode(now))
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query(
         "UPDATE people SET email = $1, display_name = $2, password_hash = NULL, phone = NULL, bio = '',
                 ward_id = NULL, erased_at = $3

@@ -528,3 +528,36 @@ async fn concurrent_requests_for_one_slot_let_only_one_through() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn erasing_an_owner_takes_their_offers_out_of_the_pool() {
+    for t in common::engines().await {
+        let db = &t.db;
+        let w = world(db).await;
+        resources::request(
+            db,
+            w.van,
+            w.project,
+            period(at(3, 9), at(3, 17)),
+            "",
+            w.lead(),
+            by(w.lead),
+        )
+        .await
+        .unwrap();
+        coproduce_store::privacy::erase(db, w.owner, Some(w.owner), Via::Web, common::now())
+            .await
+            .unwrap();
+        let van = resources::get(db, w.van).await.unwrap().unwrap();
+        assert!(van.is_withdrawn(), "{}", t.engine);
+        let bookings = resources::bookings_of_resource(db, w.van).await.unwrap();
+        assert_eq!(bookings.len(), 1);
+        assert_eq!(
+            bookings[0].state,
+            State::Declined,
+            "{}: nobody is left to answer the request",
+            t.engine
+        );
+        t.finish().await;
+    }
+}
