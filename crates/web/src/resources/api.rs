@@ -22,8 +22,8 @@ use crate::AppState;
 
 pub(crate) fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(request))
+        .routes(routes!(list_resources))
+        .routes(routes!(request_resource_booking))
 }
 
 /// A resource offered to the pool.
@@ -99,7 +99,7 @@ pub struct ListParams {
         (status = 422, description = "A filter that cannot be used", body = Problem, content_type = "application/problem+json")
     )
 )]
-async fn list(
+async fn list_resources(
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> Result<Json<ResourceList>> {
@@ -189,7 +189,7 @@ impl From<&Booking> for BookingOut {
     ),
     security(("bearer" = []))
 )]
-async fn request(
+async fn request_resource_booking(
     State(state): State<AppState>,
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<i64>,
