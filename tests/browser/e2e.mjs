@@ -535,7 +535,7 @@ async function browse(base) {
     } finally {
       await skilling.close().catch(() => {});
     }
-    await visitSignedIn([`${base}/account/skills`, `${base}/account/skills?q=first+aid`], 'resident');
+    await visitSignedIn([`${base}/account/skills`, `${base}/account/skills?q=first+aid`, `${base}/account/invitations`], 'resident');
 
     // A project the demo resident leads, found from their dashboard: its page
     // with the lead's forms, its pack and its mandate.
@@ -622,10 +622,10 @@ async function browse(base) {
     for (const context of [strict, axeContext]) {
       await signIn(context, base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
     }
-    const adminUrls = [`${base}/admin/people`, `${base}/invitations`, `${base}/risk/readiness`, `${base}/risk/catalogue`, `${base}/money`, `${base}/fund-holders/1/reconciliation`];
+    const adminUrls = [`${base}/admin/people`, `${base}/invitations`, `${base}/risk/readiness`, `${base}/risk/catalogue`, `${base}/money`, `${base}/fund-holders/1/reconciliation`, `${base}/asset-map`, `${base}/asset-map/brixton-windrush`];
     if (ledProject) {
       // An officer's view: verify, waive and schedule forms.
-      adminUrls.push(`${ledProject}/edit`, `${ledProject}/checks`, `${ledProject}/visits`, `${ledProject}/liability`, `${ledProject}/risks`, `${ledProject}/budget`, `${ledProject}/expenses`);
+      adminUrls.push(`${ledProject}/edit`, `${ledProject}/matches`, `${ledProject}/checks`, `${ledProject}/visits`, `${ledProject}/liability`, `${ledProject}/risks`, `${ledProject}/budget`, `${ledProject}/expenses`);
     }
     const listPage = await strict.newPage();
     try {

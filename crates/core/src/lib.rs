@@ -13,6 +13,7 @@ pub mod invalid;
 pub mod ledger;
 pub mod lifecycle;
 pub mod local_time;
+pub mod matching;
 pub mod money;
 pub mod organisations;
 pub mod outbox;

@@ -218,6 +218,9 @@ pub enum Action {
     /// Confirm, decline, cancel or mark returned a booking of a resource
     /// (core::resources then says who may take which step).
     DecideBooking,
+    /// See the borough's map of skills and resources against what its
+    /// projects need, ward by ward (counts only, never names).
+    ReadAssetMap,
 }
 
 impl Action {
@@ -251,14 +254,15 @@ impl Action {
             | Action::PayExpense
             | Action::ManageFunding
             | Action::Reconcile => true,
-            Action::ReadProjectMoney | Action::ReadFundHolderBooks | Action::ReadBoroughMoney => {
-                false
-            }
+            Action::ReadProjectMoney
+            | Action::ReadFundHolderBooks
+            | Action::ReadBoroughMoney
+            | Action::ReadAssetMap => false,
             Action::OfferResource | Action::RequestResource | Action::DecideBooking => true,
         }
     }
 
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
@@ -295,6 +299,7 @@ impl Action {
         Action::OfferResource,
         Action::RequestResource,
         Action::DecideBooking,
+        Action::ReadAssetMap,
     ];
 
     /// What the action is done to, when the decision depends on it: the
@@ -336,7 +341,8 @@ impl Action {
             | Action::ReadBoroughMoney
             | Action::OfferResource
             | Action::RequestResource
-            | Action::DecideBooking => None,
+            | Action::DecideBooking
+            | Action::ReadAssetMap => None,
         }
     }
 }
@@ -644,6 +650,10 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             actor.is_staff(),
             "Only council officers see the whole borough's fund flows.",
         ),
+        Action::ReadAssetMap => signed_in(
+            actor.is_staff(),
+            "Only council officers see the borough's asset map, which they use to plan outreach.",
+        ),
         // Anyone signed in may try; whose offer, which project and which
         // booking step are core::resources' to decide, with the reason.
         Action::OfferResource | Action::RequestResource | Action::DecideBooking => {
@@ -740,6 +750,7 @@ mod tests {
                 Action::RequestResource,
                 ["sign in", "allow", "allow", "allow"],
             ),
+            (Action::ReadAssetMap, ["sign in", "deny", "allow", "allow"]),
             (
                 Action::DecideBooking,
                 ["sign in", "allow", "allow", "allow"],

@@ -4,6 +4,7 @@
 //! placeholders that both engines accept, and runs through sqlx's `Any` driver.
 
 pub mod accounts;
+pub mod asset_map;
 pub mod audit;
 pub mod blobs;
 pub mod db;
@@ -18,6 +19,7 @@ pub mod funding;
 pub mod home;
 pub mod invitations;
 pub mod ledger;
+pub mod matching;
 pub mod memberships;
 pub mod meta;
 pub mod migrate;

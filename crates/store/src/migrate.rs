@@ -46,6 +46,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_skills"),
     migration!(18, "0018_ledger_checks_per_statement"),
     migration!(19, "0019_resources"),
+    migration!(20, "0020_matching"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

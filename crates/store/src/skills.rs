@@ -11,6 +11,7 @@ use serde_json::json;
 use sqlx::{any::AnyRow, Any, Row, Transaction};
 
 use coproduce_core::audit::Via;
+use coproduce_core::matching::Availability;
 use coproduce_core::skills::{self as rules, Decision, Origin, SkillUri};
 use coproduce_skills::{Skill, Taxonomy};
 
@@ -250,6 +251,8 @@ pub struct PersonSkill {
 pub struct Profile {
     pub about: String,
     pub updated_at: Option<DateTime<Utc>>,
+    /// When they can help, for matching.
+    pub availability: Availability,
     /// Confirmed first, then rejected; each by label.
     pub skills: Vec<PersonSkill>,
 }
@@ -270,7 +273,9 @@ impl Profile {
 }
 
 pub async fn profile(db: &Db, person_id: i64) -> Result<Profile> {
-    let about = sqlx::query("SELECT about, updated_at FROM skill_profiles WHERE person_id = $1")
+    let about = sqlx::query(
+        "SELECT about, updated_at, availability, hours_per_week FROM skill_profiles WHERE person_id = $1",
+    )
         .bind(person_id)
         .fetch_optional(db.pool())
         .await?;
@@ -302,6 +307,10 @@ pub async fn profile(db: &Db, person_id: i64) -> Result<Profile> {
         Some(r) => Profile {
             about: r.try_get("about")?,
             updated_at: Some(time::decode(&r.try_get::<String, _>("updated_at")?)?),
+            availability: Availability::from_stored(
+                &r.try_get::<String, _>("availability")?,
+                r.try_get("hours_per_week")?,
+            ),
             skills,
         },
         None => Profile {
@@ -336,6 +345,39 @@ async fn person_audit(
     Ok(())
 }
 
+/// Keeps when a person can help, for matching.
+pub async fn save_availability(
+    db: &Db,
+    person_id: i64,
+    availability: &Availability,
+    by: By,
+) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO skill_profiles (person_id, about, updated_at, availability, hours_per_week)
+         VALUES ($1, '', $2, $3, $4)
+         ON CONFLICT (person_id) DO UPDATE SET availability = excluded.availability,
+             hours_per_week = excluded.hours_per_week, updated_at = excluded.updated_at",
+    )
+    .bind(person_id)
+    .bind(time::encode(by.now))
+    .bind(availability.slots_csv())
+    .bind(availability.hours_per_week.map(i64::from))
+    .execute(&mut *tx)
+    .await?;
+    person_audit(
+        &mut tx,
+        db,
+        by,
+        "person.availability",
+        person_id,
+        json!({ "slots": availability.slots_csv(), "hours_per_week": availability.hours_per_week }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Keeps what a person wrote about what they do. The words themselves stay
 /// out of the audit log, which outlives erasure.
 pub async fn save_about(db: &Db, person_id: i64, about: &str, by: By) -> Result<String> {
@@ -363,7 +405,7 @@ pub async fn save_about(db: &Db, person_id: i64, about: &str, by: By) -> Result<
     Ok(about)
 }
 
-async fn skill_id(tx: &mut Transaction<'_, Any>, uri: &SkillUri) -> Result<i64> {
+pub(crate) async fn skill_id(tx: &mut Transaction<'_, Any>, uri: &SkillUri) -> Result<i64> {
     sqlx::query("SELECT id FROM skills WHERE uri = $1")
         .bind(uri.as_str())
         .fetch_optional(&mut **tx)

@@ -78,6 +78,8 @@ pub struct App {
     pub body_limit: usize,
     /// Skill recognition, started on first use.
     pub skills: Arc<crate::skills::Engine>,
+    /// The pool of people who agreed to be matched, loaded on first use.
+    pub matcher: Arc<coproduce_store::matching::Matcher>,
 }
 
 /// The state every handler receives: cheap to clone, one pointer.
@@ -163,6 +165,7 @@ impl Application {
             secure_cookies: settings.secure_cookies,
             body_limit: settings.body_limit,
             skills: Arc::new(crate::skills::Engine::new(settings.models_dir.clone())),
+            matcher: Arc::new(coproduce_store::matching::Matcher::new()),
         }));
         let worker = crate::outbox::spawn_worker(&state, settings);
         Ok(Self {
@@ -241,6 +244,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::money::api_router())
         .merge(events::api_router())
         .merge(crate::resources::api_router())
+        .merge(crate::matching::api::api_router())
 }
 
 pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
@@ -256,6 +260,8 @@ pub(crate) fn page_routes() -> Routes {
         .merge(crate::money::router())
         .merge(dashboard::router())
         .merge(crate::skills::router())
+        .merge(crate::matching::router())
+        .merge(crate::asset_map::router())
         .merge(events::router())
         .merge(crate::resources::router())
         .merge(accounts::router())

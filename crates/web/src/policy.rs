@@ -50,6 +50,7 @@ pub const API_RULES: &[(&str, Action)] = &[
     ("/api/v1/events", Action::ReadPublic),
     ("/api/v1/events/{id}", Action::ReadPublic),
     ("/api/v1/resources", Action::ReadPublic),
+    ("/api/v1/projects/{id}/matches", Action::ManageNeeds),
     ("/api/v1/openapi.json", Action::ReadPublic),
 ];
 

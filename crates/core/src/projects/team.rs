@@ -81,6 +81,10 @@ pub struct NeedForm {
     pub from_on: String,
     #[serde(default)]
     pub to_on: String,
+    /// The skill asked for, by name, when the lead knows it; else it is
+    /// recognised from the description.
+    #[serde(default)]
+    pub skill: String,
 }
 
 /// An open need, checked.
@@ -236,6 +240,7 @@ mod tests {
     #[test]
     fn needs_read_with_every_mistake() {
         let ok = Need::parse(&NeedForm {
+            skill: String::new(),
             kind: "skill".into(),
             description: " keep  simple accounts ".into(),
             hours_per_week: "2".into(),
@@ -245,6 +250,7 @@ mod tests {
         .unwrap();
         assert_eq!(ok.description, "keep simple accounts");
         let errors = Need::parse(&NeedForm {
+            skill: String::new(),
             kind: "money".into(),
             description: "".into(),
             hours_per_week: "0".into(),

@@ -2,6 +2,7 @@
 //! join that the lead accepts or declines.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use coproduce_core::matching::NeedSkills;
 use coproduce_core::policy::ProjectRole;
 use coproduce_core::projects::team::{self as rules, Need, NeedKind, NeedStatus, RequestStatus};
 use serde::Serialize;
@@ -165,7 +166,22 @@ pub async fn open_needs(db: &Db, project_id: i64) -> Result<Vec<NeedRow>> {
     .await
 }
 
-pub async fn add_need(db: &Db, project_id: i64, need: &Need, by: By) -> Result<i64> {
+/// Adds an open need, with the skills it asks for when it is a skill need
+/// and they are known (matching ranks people by them).
+pub async fn add_need(
+    db: &Db,
+    project_id: i64,
+    need: &Need,
+    skills: Option<&NeedSkills>,
+    by: By,
+) -> Result<i64> {
+    if skills.is_some() && need.kind != NeedKind::Skill {
+        return Err(coproduce_core::Invalid::new(
+            "skill",
+            "Only a need for a skill asks for a skill; a resource need is matched by its words",
+        )
+        .into());
+    }
     let mut tx = db.begin_write().await?;
     let row = sqlx::query(
         "INSERT INTO project_needs (project_id, kind, description, hours_per_week, from_on, to_on, created_at)
@@ -181,13 +197,17 @@ pub async fn add_need(db: &Db, project_id: i64, need: &Need, by: By) -> Result<i
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = row.try_get("id")?;
+    if let Some(skills) = skills {
+        crate::matching::write_need_skills(&mut tx, id, skills).await?;
+    }
     super::audit(
         &mut tx,
         db.backend(),
         by,
         "project.need",
         project_id,
-        json!({ "need": id, "kind": need.kind.as_str(), "status": "open" }),
+        json!({ "need": id, "kind": need.kind.as_str(), "status": "open",
+                "skill": skills.map(|s| s.own.as_str()) }),
     )
     .await?;
     tx.commit().await?;

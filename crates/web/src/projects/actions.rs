@@ -11,7 +11,7 @@ use axum::{Extension, Form};
 use coproduce_core::audit::Via;
 use coproduce_core::policy::ProjectRole;
 use coproduce_core::projects::contacts::{Contact, ContactForm};
-use coproduce_core::projects::team::{self as rules, Need, NeedForm, NeedStatus};
+use coproduce_core::projects::team::{self as rules, Need, NeedForm, NeedKind, NeedStatus};
 use coproduce_core::projects::updates::{Step, StepForm, Update, UpdateForm};
 use coproduce_core::Invalid;
 use coproduce_store::memberships::By;
@@ -221,10 +221,36 @@ pub async fn add_need(
         ("hours_per_week", form.hours_per_week.as_str()),
         ("from_on", form.from_on.as_str()),
         ("to_on", form.to_on.as_str()),
+        ("skill", form.skill.as_str()),
     ];
     match Need::parse(&form) {
         Ok(need) => {
-            let written = team::add_need(&state.db, id, &need, by(&state, &viewer)).await;
+            let skills = if need.kind == NeedKind::Skill {
+                match crate::matching::need_skills(&state, &form.skill, &need.description).await {
+                    Ok(skills) => skills,
+                    Err(e) => {
+                        return page::render(
+                            chrome,
+                            &state,
+                            &viewer,
+                            id,
+                            Feedback::new(vec![e], &filled),
+                        )
+                        .await
+                    }
+                }
+            } else if !form.skill.trim().is_empty() {
+                let e = Invalid::new(
+                    "skill",
+                    "A resource is matched by what is needed: leave the skill empty, or choose a skill need",
+                );
+                return page::render(chrome, &state, &viewer, id, Feedback::new(vec![e], &filled))
+                    .await;
+            } else {
+                None
+            };
+            let written =
+                team::add_need(&state.db, id, &need, skills.as_ref(), by(&state, &viewer)).await;
             settle(
                 written,
                 (chrome, &state, &viewer),

@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use coproduce_core::matching::Slot;
 use coproduce_core::policy::Action;
 use coproduce_core::privacy::{Field, Purpose};
 use coproduce_core::skills::{Decision, Origin, ABOUT_MAX_CHARS};
@@ -83,6 +84,11 @@ struct ProfilePage {
     visibility: &'static str,
     matching_consent: bool,
     saved: bool,
+    availability: String,
+    weekday_daytime: bool,
+    weekday_evening: bool,
+    weekend: bool,
+    hours_per_week: String,
 }
 
 impl ProfilePage {
@@ -227,6 +233,15 @@ async fn page(
             .copied()
             .unwrap_or(false),
         saved,
+        availability: profile.availability.describe(),
+        weekday_daytime: profile.availability.has(Slot::WeekdayDaytime),
+        weekday_evening: profile.availability.has(Slot::WeekdayEvening),
+        weekend: profile.availability.has(Slot::Weekend),
+        hours_per_week: profile
+            .availability
+            .hours_per_week
+            .map(|h| h.to_string())
+            .unwrap_or_default(),
     };
     let mut res = (status, html(page)?).into_response();
     res.headers_mut()
