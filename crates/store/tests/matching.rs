@@ -452,3 +452,55 @@ async fn the_asset_map_counts_only_people_who_agreed_and_finds_the_gaps() {
         t.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_demo_gives_needs_their_skills_and_residents_profiles_that_match() {
+    for t in common::engines().await {
+        let db = &t.db;
+        coproduce_store::demo::generate(
+            db,
+            coproduce_store::demo::Scale::Small,
+            7,
+            now(),
+            &coproduce_store::demo::NoProgress,
+        )
+        .await
+        .unwrap();
+        let open_skill_needs: Vec<i64> = sqlx::query(
+            "SELECT DISTINCT n.project_id FROM project_needs n JOIN need_skills ns ON ns.need_id = n.id
+             WHERE n.status = 'open' ORDER BY n.project_id",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("project_id").unwrap())
+        .collect();
+        assert!(!open_skill_needs.is_empty(), "demo needs ask for skills");
+        let matcher = Matcher::new();
+        let mut suggested = 0;
+        for project in &open_skill_needs {
+            for m in matcher.for_project(db, *project, 5).await.unwrap() {
+                suggested += m.people.len();
+                for p in &m.people {
+                    // Everyone suggested agreed to be contacted.
+                    let given: i64 = sqlx::query(
+                        "SELECT given FROM consents WHERE person_id = $1 AND purpose = 'contact_matching'
+                         ORDER BY id DESC LIMIT 1",
+                    )
+                    .bind(p.person_id)
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap()
+                    .try_get("given")
+                    .unwrap();
+                    assert_eq!(given, 1);
+                }
+            }
+        }
+        assert!(suggested > 0, "the demo's needs find people");
+        let map = coproduce_store::asset_map::overview(db).await.unwrap();
+        assert!(map.iter().map(|l| l.people).sum::<i64>() > 0);
+        t.finish().await;
+    }
+}

@@ -18,6 +18,13 @@ pub enum Value {
     Text(String),
     MaybeInt(Option<i64>),
     MaybeText(Option<String>),
+    Real(f64),
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
+    }
 }
 
 impl From<i64> for Value {
@@ -96,6 +103,7 @@ async fn flush(
                 Value::Text(v) => query.bind(v),
                 Value::MaybeInt(v) => query.bind(v),
                 Value::MaybeText(v) => query.bind(v),
+                Value::Real(v) => query.bind(v),
             };
         }
     }

@@ -21,6 +21,7 @@ mod resources;
 mod risk;
 mod rng;
 mod showcase;
+mod skills;
 mod wards;
 
 use std::fmt;
@@ -384,6 +385,19 @@ pub async fn generate(
     let resource_rows = resources::insert(conn, db.backend(), &plan.resources, progress).await?;
     progress.finish();
 
+    // After the projects' needs, which it gives their skills.
+    progress.start("skills", 0);
+    let skill_rows = skills::insert(
+        conn,
+        db.backend(),
+        &plan.people,
+        &mut Rng::new(seed).fork("skills"),
+        now,
+        progress,
+    )
+    .await?;
+    progress.finish();
+
     if db.backend() == Backend::Postgres {
         // The rows carry explicit ids, which identity columns do not notice:
         // without this the next person to sign up would collide with id 1.
@@ -426,6 +440,7 @@ pub async fn generate(
                 "risk_register": register_rows,
                 "money": money_rows,
                 "resources": resource_rows,
+                "skills": skill_rows,
             }),
         },
         now,

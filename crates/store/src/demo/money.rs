@@ -1996,6 +1996,7 @@ pub async fn insert(
                 Value::Text(v) => q.bind(v),
                 Value::MaybeInt(v) => q.bind(v),
                 Value::MaybeText(v) => q.bind(v),
+                Value::Real(v) => q.bind(v),
             };
         }
         q.bind(FUND_HOLDER_ID).execute(&mut *conn).await?;
