@@ -120,6 +120,9 @@ async fn recogniser(settings: &Settings, halves: engine::Halves) -> anyhow::Resu
     if let Some(why) = &loaded.lexical_only {
         eprintln!("note: recognising lexical-only: {why}");
     }
+    if let Some(why) = &loaded.cache_warning {
+        eprintln!("warning: {why}");
+    }
     Ok(loaded)
 }
 

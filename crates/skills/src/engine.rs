@@ -22,6 +22,9 @@ pub struct Loaded {
     /// None when the model is loaded; otherwise what is missing and what to
     /// do about it.
     pub lexical_only: Option<String>,
+    /// Set when the skills' embeddings could not be cached: recognition
+    /// works, but each start computes them again, which takes a minute.
+    pub cache_warning: Option<String>,
 }
 
 pub fn model_dir(models_dir: &Path) -> PathBuf {
@@ -59,10 +62,12 @@ pub fn load_halves(
         return Loaded {
             recogniser: Recogniser::new(taxonomy, None),
             lexical_only: Some("asked for lexical recognition only".to_owned()),
+            cache_warning: None,
         };
     }
     match semantic_index(&taxonomy, models_dir, progress) {
         Ok(index) => {
+            let cache_warning = index.cache_warning().map(str::to_owned);
             let index: Arc<dyn crate::Nearest> = Arc::new(index);
             let recogniser = match halves {
                 // No label can be covered more than fully, so the lexical
@@ -86,11 +91,13 @@ pub fn load_halves(
             Loaded {
                 recogniser,
                 lexical_only: None,
+                cache_warning,
             }
         }
         Err(why) => Loaded {
             recogniser: Recogniser::new(taxonomy, None),
             lexical_only: Some(why),
+            cache_warning: None,
         },
     }
 }

@@ -157,7 +157,8 @@ async fn a_small_demo_shows_every_stage_and_kind_and_can_be_signed_into() {
                 "project details",
                 "risk register",
                 "money",
-                "resources"
+                "resources",
+                "skills"
             ],
             "{engine}"
         );

@@ -17,6 +17,14 @@ pub struct Bar {
 /// A horizontal bar chart. `title` names the chart for assistive technology;
 /// the page shows the same numbers as text too.
 pub fn horizontal_bars(title: &str, bars: &[Bar]) -> String {
+    horizontal_bars_with_id("chart-title", title, bars)
+}
+
+/// The same, with the title's element id given, for pages with more than
+/// one chart (ids must be unique on a page). Bars with links make the chart
+/// a group of links rather than one image, since an image may not hold
+/// controls.
+pub fn horizontal_bars_with_id(id: &str, title: &str, bars: &[Bar]) -> String {
     const LABEL_W: i64 = 110;
     const BAR_AREA: i64 = 260;
     const VALUE_W: i64 = 60;
@@ -28,7 +36,12 @@ pub fn horizontal_bars(title: &str, bars: &[Bar]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title"><title id="chart-title">{}</title>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="{}" aria-labelledby="{id}"><title id="{id}">{}</title>"#,
+        if bars.iter().any(|b| b.href.is_some()) {
+            "group"
+        } else {
+            "img"
+        },
         escape(title)
     );
     for (i, bar) in bars.iter().enumerate() {

@@ -385,8 +385,8 @@ pub async fn generate(
     let resource_rows = resources::insert(conn, db.backend(), &plan.resources, progress).await?;
     progress.finish();
 
-    // After the projects' needs, which it gives their skills.
-    progress.start("skills", 0);
+    // After the projects' needs, which it gives their skills. It starts its
+    // own stage once it knows how many rows it will write.
     let skill_rows = skills::insert(
         conn,
         db.backend(),

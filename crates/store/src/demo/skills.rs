@@ -46,6 +46,8 @@ pub async fn insert(
         .map(|r| r.try_get("uri"))
         .collect::<std::result::Result<_, _>>()?;
     let stamp = time::encode(now);
+    // Quietly: a one-off of at most a few hundred rows, before the stage's
+    // size is known.
     let mut rows = batch::insert(
         conn,
         backend,
@@ -72,7 +74,7 @@ pub async fn insert(
                     Value::from(stamp.as_str()),
                 ]
             }),
-        progress,
+        &super::NoProgress,
     )
     .await?;
     let ids: HashMap<String, i64> = sqlx::query("SELECT id, uri FROM skills")
@@ -142,47 +144,6 @@ pub async fn insert(
             }
         }
     }
-    rows += batch::insert(
-        conn,
-        backend,
-        "skill_profiles",
-        &[
-            "person_id",
-            "about",
-            "updated_at",
-            "availability",
-            "hours_per_week",
-        ],
-        profiles,
-        progress,
-    )
-    .await?;
-    rows += batch::insert(
-        conn,
-        backend,
-        "person_skills",
-        &[
-            "person_id",
-            "skill_id",
-            "state",
-            "source",
-            "evidence",
-            "decided_at",
-        ],
-        person_skills,
-        progress,
-    )
-    .await?;
-    rows += batch::insert(
-        conn,
-        backend,
-        "consents",
-        &["person_id", "purpose", "given", "wording", "at"],
-        consents,
-        progress,
-    )
-    .await?;
-
     // Each open skill need asks for the skill its words name best, and
     // that skill's neighbours, as when a lead writes one on the page.
     let recogniser = Recogniser::new(Arc::new(starter), None);
@@ -238,6 +199,51 @@ pub async fn insert(
             }
         }
     }
+    progress.start(
+        "skills",
+        (profiles.len() + person_skills.len() + consents.len() + need_rows.len()) as u64,
+    );
+    rows += batch::insert(
+        conn,
+        backend,
+        "skill_profiles",
+        &[
+            "person_id",
+            "about",
+            "updated_at",
+            "availability",
+            "hours_per_week",
+        ],
+        profiles,
+        progress,
+    )
+    .await?;
+    rows += batch::insert(
+        conn,
+        backend,
+        "person_skills",
+        &[
+            "person_id",
+            "skill_id",
+            "state",
+            "source",
+            "evidence",
+            "decided_at",
+        ],
+        person_skills,
+        progress,
+    )
+    .await?;
+    rows += batch::insert(
+        conn,
+        backend,
+        "consents",
+        &["person_id", "purpose", "given", "wording", "at"],
+        consents,
+        progress,
+    )
+    .await?;
+
     rows += batch::insert(
         conn,
         backend,

@@ -42,7 +42,8 @@ async fn overview(chrome: Chrome, State(state): State<AppState>) -> Result<Respo
     }
     let mut by_gap: Vec<&WardLine> = lines.iter().filter(|l| l.gap() > 0).collect();
     by_gap.sort_by(|a, b| b.gap().cmp(&a.gap()).then_with(|| a.ward.cmp(&b.ward)));
-    let gap_chart = charts::horizontal_bars(
+    let gap_chart = charts::horizontal_bars_with_id(
+        "gap-chart-title",
         "Skill needs nobody on the map in the same ward could meet, by ward",
         &by_gap
             .iter()
@@ -56,7 +57,8 @@ async fn overview(chrome: Chrome, State(state): State<AppState>) -> Result<Respo
     );
     let mut by_people: Vec<&WardLine> = lines.iter().collect();
     by_people.sort_by(|a, b| b.people.cmp(&a.people).then_with(|| a.ward.cmp(&b.ward)));
-    let people_chart = charts::horizontal_bars(
+    let people_chart = charts::horizontal_bars_with_id(
+        "people-chart-title",
         "People on the asset map, by ward",
         &by_people
             .iter()

@@ -70,6 +70,9 @@ impl Engine {
                         if let Some(why) = &loaded.lexical_only {
                             tracing::warn!("skill recognition is lexical-only: {why}");
                         }
+                        if let Some(why) = &loaded.cache_warning {
+                            tracing::warn!("{why}");
+                        }
                         me.set(Current {
                             recogniser: loaded.recogniser,
                             lexical_only: loaded.lexical_only,
