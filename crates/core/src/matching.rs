@@ -11,7 +11,7 @@
 //! (hundreds of thousands of people): a need's skills are looked up in
 //! posting lists, and only the people holding one of them are scored.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -274,10 +274,67 @@ const SAME_WARD: f32 = 0.25;
 const ENOUGH_HOURS: f32 = 0.1;
 const SHORT_HOURS_MAX_PENALTY: f32 = 0.15;
 
+/// The part of a member that scoring reads.
+#[derive(Debug, Clone, Copy)]
+struct Facts {
+    person_id: i64,
+    /// `NO_WARD` when unknown.
+    ward_id: i64,
+    /// 0 when not said.
+    hours: u8,
+}
+
+const NO_WARD: i64 = i64::MIN;
+
+/// What ranking adds up per place: the best weight, how many wanted skills
+/// the person holds, and which wanted skill gave the best. Eight bytes, so
+/// a place costs one memory access per holding.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    best: f32,
+    count: u8,
+    which: u16,
+}
+
+/// A place in the running for a need, ordered best first: a higher score,
+/// then the lower person id. The heap's greatest is therefore the worst.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    score: f32,
+    person_id: i64,
+    slot: u32,
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.person_id.cmp(&other.person_id))
+    }
+}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Candidate {}
+
 /// The people who agreed to be matched, indexed by skill.
 #[derive(Debug, Default, Clone)]
 pub struct Pool {
     members: Vec<Option<Member>>,
+    /// What scoring reads, per place, kept apart from `members` so that a
+    /// ranking touching a hundred thousand places reads 16 bytes of each.
+    facts: Vec<Facts>,
     slot_of: HashMap<i64, u32>,
     postings: HashMap<i64, Vec<u32>>,
     free: Vec<u32>,
@@ -311,8 +368,18 @@ impl Pool {
             Some(s) => s,
             None => {
                 self.members.push(None);
+                self.facts.push(Facts {
+                    person_id: 0,
+                    ward_id: NO_WARD,
+                    hours: 0,
+                });
                 (self.members.len() - 1) as u32
             }
+        };
+        self.facts[slot as usize] = Facts {
+            person_id: member.person_id,
+            ward_id: member.ward_id.unwrap_or(NO_WARD),
+            hours: member.availability.hours_per_week.unwrap_or(0),
         };
         let mut skills = member.skills.clone();
         skills.sort_unstable();
@@ -352,47 +419,70 @@ impl Pool {
     /// `exclude` (the team already, or people already invited). Ties go to
     /// the lower person id so that the order is stable between requests.
     pub fn rank(&self, need: &NeedQuery, exclude: &HashSet<i64>, limit: usize) -> Vec<Ranked> {
-        // Per touched person: the best weight, how many wanted skills they
-        // hold, and which (index into need.wanted) gave the best.
-        let mut touched: HashMap<u32, (f32, u8, usize)> = HashMap::new();
-        for (i, wanted) in need.wanted.iter().enumerate() {
+        // Dense tallies rather than a map: a common skill has tens of
+        // thousands of holders, and a map entry per holding costs ten times
+        // an array slot.
+        let mut tally = vec![Tally::default(); self.members.len()];
+        for (i, wanted) in need.wanted.iter().enumerate().take(usize::from(u16::MAX)) {
             let Some(list) = self.postings.get(&wanted.skill_id) else {
                 continue;
             };
             for &slot in list {
-                let entry = touched.entry(slot).or_insert((0.0, 0, i));
-                if wanted.weight > entry.0 {
-                    entry.0 = wanted.weight;
-                    entry.2 = i;
+                let t = &mut tally[slot as usize];
+                t.count = t.count.saturating_add(1);
+                if wanted.weight > t.best {
+                    t.best = wanted.weight;
+                    t.which = i as u16;
                 }
-                entry.1 = entry.1.saturating_add(1);
             }
         }
-        let mut scored: Vec<(f32, i64, u32, usize)> = touched
-            .into_iter()
-            .filter_map(|(slot, (best, count, best_i))| {
-                let member = self.members[slot as usize].as_ref()?;
-                if exclude.contains(&member.person_id) {
-                    return None;
-                }
-                let score = best
-                    + (EXTRA_SKILL * f32::from(count.saturating_sub(1))).min(EXTRA_SKILL_MAX)
-                    + self.place_and_time(need, member);
-                Some((score, member.person_id, slot, best_i))
-            })
-            .collect();
-        let by_rank = |a: &(f32, i64, u32, usize), b: &(f32, i64, u32, usize)| {
-            b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
-        };
-        if scored.len() > limit {
-            scored.select_nth_unstable_by(limit, by_rank);
-            scored.truncate(limit);
+        let ward = need.ward_id.unwrap_or(NO_WARD);
+        let needed = need.hours_per_week.unwrap_or(0);
+        // Exclusions are few: keep enough of the best to drop them after.
+        // A bounded heap whose top is the worst kept, so that most places
+        // are turned away by one comparison.
+        let keep = limit.saturating_add(exclude.len());
+        let mut kept: BinaryHeap<Candidate> = BinaryHeap::with_capacity(keep + 1);
+        // One pass in place order over the tallies and facts together: at
+        // city scale a common skill touches a third of the pool, and reading
+        // both arrays front to back beats jumping to each touched place.
+        for (slot, (t, f)) in tally.iter().zip(&self.facts).enumerate() {
+            if t.count == 0 {
+                continue;
+            }
+            let slot = slot as u32;
+            let mut score =
+                t.best + (EXTRA_SKILL * f32::from(t.count.saturating_sub(1))).min(EXTRA_SKILL_MAX);
+            if ward != NO_WARD && f.ward_id == ward {
+                score += SAME_WARD;
+            }
+            score += hours_score(needed, f.hours);
+            let c = Candidate {
+                score,
+                person_id: f.person_id,
+                slot,
+            };
+            if kept.len() < keep {
+                kept.push(c);
+            } else if kept.peek().is_some_and(|worst| c < *worst) {
+                kept.pop();
+                kept.push(c);
+            }
         }
+        let mut scored: Vec<(f32, i64, u32)> = kept
+            .into_iter()
+            .map(|c| (c.score, c.person_id, c.slot))
+            .collect();
+        let by_rank =
+            |a: &(f32, i64, u32), b: &(f32, i64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         scored.sort_by(by_rank);
         scored
             .into_iter()
-            .filter_map(|(score, person_id, slot, best_i)| {
+            .filter(|(_, person_id, _)| !exclude.contains(person_id))
+            .take(limit)
+            .filter_map(|(score, person_id, slot)| {
                 let member = self.members[slot as usize].as_ref()?;
+                let best_i = usize::from(tally[slot as usize].which);
                 Some(Ranked {
                     person_id,
                     score,
@@ -400,23 +490,6 @@ impl Pool {
                 })
             })
             .collect()
-    }
-
-    fn place_and_time(&self, need: &NeedQuery, member: &Member) -> f32 {
-        let mut score = 0.0;
-        if need.ward_id.is_some() && need.ward_id == member.ward_id {
-            score += SAME_WARD;
-        }
-        if let (Some(needed), Some(offered)) =
-            (need.hours_per_week, member.availability.hours_per_week)
-        {
-            if offered >= needed {
-                score += ENOUGH_HOURS;
-            } else {
-                score -= SHORT_HOURS_MAX_PENALTY * (1.0 - f32::from(offered) / f32::from(needed));
-            }
-        }
-        score
     }
 
     fn reasons(&self, need: &NeedQuery, member: &Member, best_i: usize) -> Vec<Reason> {
@@ -447,6 +520,19 @@ impl Pool {
             reasons.push(Reason::Available { slots });
         }
         reasons
+    }
+}
+
+/// What the hours someone offers add to their score: a little when they
+/// cover the need, less the further they fall short; nothing when either
+/// side did not say (0).
+fn hours_score(needed: u8, offered: u8) -> f32 {
+    if needed == 0 || offered == 0 {
+        0.0
+    } else if offered >= needed {
+        ENOUGH_HOURS
+    } else {
+        -SHORT_HOURS_MAX_PENALTY * (1.0 - f32::from(offered) / f32::from(needed))
     }
 }
 

@@ -27,10 +27,11 @@ use coproduce_core::projects::Stage;
 use coproduce_core::risk::ahead::assess;
 use coproduce_store::db::Create;
 use coproduce_store::demo::{self, NoProgress, Scale};
+use coproduce_store::matching;
 use coproduce_store::projects::{self, Filter};
 use coproduce_store::{events, home, risk, Db, DbUrl};
 use criterion::{Criterion, SamplingMode};
-use sqlx::Connection;
+use sqlx::{Connection, Row};
 use tokio::runtime::Runtime;
 
 const POSTGRES_URL: &str = "COPRODUCE_BENCH_POSTGRES_URL";
@@ -170,6 +171,28 @@ fn reads(c: &mut Criterion, runtime: &Runtime, engine: &str, db: &Db) {
     group.bench_function("events_upcoming_20", |b| {
         b.to_async(runtime)
             .iter(|| async { black_box(events::upcoming(db, now(), 20).await.unwrap()) })
+    });
+    // The matches page's work for the project with the most open skill
+    // needs: its needs, who to leave out, the ranking from the warm pool,
+    // and the final consent check of the people shown.
+    let busiest: i64 = runtime.block_on(async {
+        sqlx::query(
+            "SELECT n.project_id, count(*) AS needs FROM project_needs n
+             WHERE n.status = 'open' AND n.kind = 'skill'
+               AND EXISTS (SELECT 1 FROM need_skills ns WHERE ns.need_id = n.id)
+             GROUP BY n.project_id ORDER BY needs DESC, n.project_id LIMIT 1",
+        )
+        .fetch_one(db.pool())
+        .await
+        .expect("a project with skill needs")
+        .get("project_id")
+    });
+    let matcher = matching::Matcher::new();
+    let pool = runtime.block_on(matcher.warm(db)).expect("the pool loads");
+    eprintln!("matching pool: {} people", pool.people);
+    group.bench_function("matches_for_busiest_project", |b| {
+        b.to_async(runtime)
+            .iter(|| async { black_box(matcher.for_project(db, busiest, 8).await.unwrap()) })
     });
     group.finish();
 
