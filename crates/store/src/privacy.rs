@@ -269,6 +269,35 @@ pub async fn export(db: &Db, person_id: i64, now: DateTime<Utc>) -> Result<Value
             "sent_at": r.try_get::<Option<String>, _>("sent_at")?,
         }));
     }
+    // What they wrote about what they do, their decisions on skills and when
+    // they can help; and the invitations to meet projects' needs.
+    let profile = crate::skills::profile(db, person_id).await?;
+    let skills = json!({
+        "about": profile.about,
+        "availability": profile.availability,
+        "skills": profile.skills.iter().map(|s| json!({
+            "uri": s.uri,
+            "label": s.label,
+            "decision": s.decision.as_str(),
+            "origin": s.origin.as_str(),
+            "evidence": s.evidence,
+            "decided_at": time::encode(s.decided_at),
+        })).collect::<Vec<_>>(),
+    });
+    let invitations: Vec<Value> = crate::matching::invitations_for_person(db, person_id)
+        .await?
+        .into_iter()
+        .map(|i| {
+            json!({
+                "project": i.project_title,
+                "need": i.need,
+                "message": i.message,
+                "reasons": i.reasons,
+                "state": i.state.as_str(),
+                "created_at": time::encode(i.created_at),
+            })
+        })
+        .collect();
     let activity: Vec<Value> = audit_about(db, person_id)
         .await?
         .into_iter()
@@ -303,6 +332,8 @@ pub async fn export(db: &Db, person_id: i64, now: DateTime<Utc>) -> Result<Value
         "sign_in_attempts": attempts,
         // Message bodies can hold one-time links, so only what was sent and when.
         "messages": messages,
+        "skills": skills,
+        "need_invitations": invitations,
         "activity": activity,
     }))
 }
@@ -344,6 +375,8 @@ pub async fn erase(
         "DELETE FROM field_visibility WHERE person_id = $1",
         "DELETE FROM skill_profiles WHERE person_id = $1",
         "DELETE FROM person_skills WHERE person_id = $1",
+        "UPDATE event_rsvps SET creche_children = 0, creche_ages = '', access_needs = '',
+             dietary_needs = '', needs_shared_at = NULL WHERE person_id = $1",
         "DELETE FROM password_resets WHERE person_id = $1",
     ] {
         sqlx::query(sql).bind(person_id).execute(&mut *tx).await?;

@@ -245,6 +245,19 @@ async fn a_lead_finds_invites_and_meets_a_consenting_person() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
+        // Her data download holds her skills, when she can help and the
+        // invitation.
+        let (status, body) = her.get(&app, "/account/export").await;
+        assert_eq!(status, StatusCode::OK);
+        let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(data["skills"]["skills"][0]["uri"], EVENTS);
+        assert_eq!(data["skills"]["availability"]["hours_per_week"], 3);
+        assert_eq!(data["need_invitations"][0]["state"], "accepted");
+        assert_eq!(
+            data["need_invitations"][0]["message"],
+            "Could you help on the day?"
+        );
+
         // The lead's page is not for residents outside the team; the asset
         // map is for officers.
         let (status, _) = him.get(&app, &format!("/projects/{project}/matches")).await;
