@@ -238,34 +238,42 @@ trait Weight: Copy {
     /// What the inputs are multiplied by for the widened weights to come
     /// out right (see [`from_f16_scaled`]).
     const INPUT_SCALE: f32;
-    /// Panel rows per 64-byte cache line.
-    const ROWS_PER_LINE: usize;
-    /// A slab of panel rows as f32, widened into `buf` if need be.
-    fn widen<'a>(src: &'a [[Self; NR]], buf: &'a mut [[f32; NR]; SLAB]) -> &'a [[f32; NR]];
+    /// Whether rows must be widened to f32 (and the widened rows kept for
+    /// the blocks after the first).
+    const WIDENS: bool;
+    /// One panel row as f32.
+    fn widen(row: &[Self; NR]) -> [f32; NR];
+    /// The rows themselves when they are f32 already.
+    fn as_f32(rows: &[[Self; NR]]) -> Option<&[[f32; NR]]>;
 }
 
 impl Weight for u16 {
     const INPUT_SCALE: f32 = F16_UNSCALE;
-    const ROWS_PER_LINE: usize = 2;
+    const WIDENS: bool = true;
 
     #[inline(always)]
-    fn widen<'a>(src: &'a [[u16; NR]], buf: &'a mut [[f32; NR]; SLAB]) -> &'a [[f32; NR]] {
-        for (dst, src) in buf.iter_mut().zip(src) {
-            for j in 0..NR {
-                dst[j] = from_f16_scaled(src[j]);
-            }
-        }
-        &buf[..src.len()]
+    fn widen(row: &[u16; NR]) -> [f32; NR] {
+        row.map(from_f16_scaled)
+    }
+
+    #[inline(always)]
+    fn as_f32(_: &[[u16; NR]]) -> Option<&[[f32; NR]]> {
+        None
     }
 }
 
 impl Weight for f32 {
     const INPUT_SCALE: f32 = 1.0;
-    const ROWS_PER_LINE: usize = 1;
+    const WIDENS: bool = false;
 
     #[inline(always)]
-    fn widen<'a>(src: &'a [[f32; NR]], _: &'a mut [[f32; NR]; SLAB]) -> &'a [[f32; NR]] {
-        src
+    fn widen(row: &[f32; NR]) -> [f32; NR] {
+        *row
+    }
+
+    #[inline(always)]
+    fn as_f32(rows: &[[f32; NR]]) -> Option<&[[f32; NR]]> {
+        Some(rows)
     }
 }
 
@@ -291,7 +299,8 @@ fn product<W: Weight>(
     // Rows in blocks of at most MR, as even as can be (13 rows: 5, 4, 4, not
     // 6, 6, 1, whose last block would use a sixth of the registers).
     let blocks = rows.div_ceil(MR);
-    let block_rows = |b: usize| rows / blocks + usize::from(b < rows % blocks);
+    let (base, extra) = (rows / blocks, rows % blocks);
+    let block_rows = |b: usize| base + usize::from(b < extra);
     // Each block packed input-major, so that the kernel reads the values it
     // broadcasts for one input from one place.
     packed.clear();
@@ -301,8 +310,8 @@ fn product<W: Weight>(
         let r = block_rows(b);
         let dst = &mut packed[first * k..(first + r) * k];
         for (row, src) in x[first * k..(first + r) * k].chunks_exact(k).enumerate() {
-            for (i, &v) in src.iter().enumerate() {
-                dst[i * r + row] = v * W::INPUT_SCALE;
+            for (d, &v) in dst[row..].iter_mut().step_by(r).zip(src) {
+                *d = v * W::INPUT_SCALE;
             }
         }
         first += r;
@@ -311,39 +320,50 @@ fn product<W: Weight>(
     let mut slab = [[0.0f32; NR]; SLAB];
     for (p, panel) in panels.chunks_exact(k).enumerate() {
         let start = bias.map_or([0.0; NR], |b| b[p]);
-        for a in acc.iter_mut().take(blocks) {
+        for a in acc.iter_mut() {
             *a = [start; MR];
         }
         // A slab of the panel at a time for every block, rather than the
         // whole panel for one block then the next: the weights then arrive
         // from memory at an even pace the prefetcher keeps up with, instead
-        // of all while the first block runs; and each is widened once.
+        // of all while the first block runs; and each is widened once, by
+        // the first block, in the same loop as its multiply-adds (a pass of
+        // its own took a tenth of the time).
         for s in (0..k).step_by(SLAB) {
             let end = (s + SLAB).min(k);
+            let src = &panel[s..end];
             // The hardware prefetcher alone leaves the kernel waiting for
             // weights a quarter of the time: ask for them a few slabs ahead.
-            let ahead = p * k + end + PREFETCH_ROWS;
-            for row in (ahead..ahead + (end - s)).step_by(W::ROWS_PER_LINE) {
-                simd.prefetch(panels.get(row));
-            }
-            let w = W::widen(&panel[s..end], &mut slab);
+            let ahead = panels.get(p * k + end + PREFETCH_ROWS..).unwrap_or(&[]);
             let mut first = 0;
-            for (b, a) in acc.iter_mut().take(blocks).enumerate() {
+            for (b, a) in acc.iter_mut().enumerate() {
                 let r = block_rows(b);
                 let block = &packed[first * k + s * r..first * k + end * r];
-                match r {
-                    6 => micro::<6>(fused, block, w, a),
-                    5 => micro::<5>(fused, block, w, a),
-                    4 => micro::<4>(fused, block, w, a),
-                    3 => micro::<3>(fused, block, w, a),
-                    2 => micro::<2>(fused, block, w, a),
-                    _ => micro::<1>(fused, block, w, a),
+                if b == 0 {
+                    match r {
+                        6 => micro_first::<6, W>(simd, block, src, ahead, &mut slab, a),
+                        5 => micro_first::<5, W>(simd, block, src, ahead, &mut slab, a),
+                        4 => micro_first::<4, W>(simd, block, src, ahead, &mut slab, a),
+                        3 => micro_first::<3, W>(simd, block, src, ahead, &mut slab, a),
+                        2 => micro_first::<2, W>(simd, block, src, ahead, &mut slab, a),
+                        _ => micro_first::<1, W>(simd, block, src, ahead, &mut slab, a),
+                    }
+                } else {
+                    let w = W::as_f32(src).unwrap_or(&slab[..end - s]);
+                    match r {
+                        6 => micro::<6>(fused, block, w, a),
+                        5 => micro::<5>(fused, block, w, a),
+                        4 => micro::<4>(fused, block, w, a),
+                        3 => micro::<3>(fused, block, w, a),
+                        2 => micro::<2>(fused, block, w, a),
+                        _ => micro::<1>(fused, block, w, a),
+                    }
                 }
                 first += r;
             }
         }
         let mut first = 0;
-        for (b, a) in acc.iter().take(blocks).enumerate() {
+        for (b, a) in acc.iter().enumerate() {
             let r = block_rows(b);
             for (row, values) in a.iter().take(r).enumerate() {
                 let at = (first + row) * n + p * NR;
@@ -482,7 +502,38 @@ fn from_f16_scaled(h: u16) -> f32 {
 const PREFETCH_ROWS: usize = 256;
 
 /// Inputs per slab (see `product`).
-const SLAB: usize = 64;
+const SLAB: usize = 128;
+
+/// As [`micro`], for the first block of a slab: widens the weights as it
+/// goes (keeping them in `slab` for the other blocks) and prefetches
+/// `ahead`, one row per row used.
+#[inline(always)]
+fn micro_first<const R: usize, W: Weight>(
+    simd: Simd,
+    block: &[f32],
+    src: &[[W; NR]],
+    ahead: &[[W; NR]],
+    slab: &mut [[f32; NR]; SLAB],
+    acc: &mut [[f32; NR]; MR],
+) {
+    let fused = simd.fused;
+    let mut regs = [[0.0f32; NR]; R];
+    regs.copy_from_slice(&acc[..R]);
+    let (xs, _) = block.as_chunks::<R>();
+    for (i, ((x, w), dst)) in xs.iter().zip(src).zip(slab.iter_mut()).enumerate() {
+        simd.prefetch(ahead.get(i));
+        let w = W::widen(w);
+        if W::WIDENS {
+            *dst = w;
+        }
+        for r in 0..R {
+            for j in 0..NR {
+                regs[r][j] = madd(fused, x[r], w[j], regs[r][j]);
+            }
+        }
+    }
+    acc[..R].copy_from_slice(&regs);
+}
 
 /// Adds R rows × NR columns over a stretch of the inner dimension to `acc`,
 /// held in registers meanwhile.
@@ -626,26 +677,41 @@ impl Op for AttentionOp<'_> {
         let width = heads * HEAD;
         let len = qkv.len() / (3 * width);
         // Keys transposed per head (HEAD rows of `padded` keys), so that one
-        // query's scores against eight keys are one vector operation.
+        // query's scores against eight keys are one vector operation; values
+        // gathered per head into rows of their own.
         let padded = len.next_multiple_of(8);
         scratch.clear();
-        scratch.resize(HEAD * padded + padded, 0.0);
-        let (keys, scores) = scratch.split_at_mut(HEAD * padded);
+        scratch.resize(2 * HEAD * padded + padded, 0.0);
+        let (keys, rest) = scratch.split_at_mut(HEAD * padded);
+        let (values, scores) = rest.split_at_mut(HEAD * padded);
+        let chunks = padded / 8;
         for h in 0..heads {
             for (j, row) in qkv.chunks_exact(3 * width).enumerate() {
-                for (d, &v) in row[width + h * HEAD..width + (h + 1) * HEAD]
-                    .iter()
-                    .enumerate()
-                {
+                let k = &row[width + h * HEAD..width + (h + 1) * HEAD];
+                for (d, &v) in k.iter().enumerate() {
                     keys[d * padded + j] = v;
                 }
+                values[j * HEAD..(j + 1) * HEAD]
+                    .copy_from_slice(&row[2 * width + h * HEAD..2 * width + (h + 1) * HEAD]);
             }
+            let (keys, _) = keys.as_chunks::<8>();
             for (i, row) in qkv.chunks_exact(3 * width).enumerate() {
                 let q = &row[h * HEAD..(h + 1) * HEAD];
-                scores.fill(0.0);
-                for (&qd, kd) in q.iter().zip(keys.chunks_exact(padded)) {
-                    for (s, &k) in scores.iter_mut().zip(kd) {
-                        *s = madd(fused, qd, k, *s);
+                // Eight keys at a time, summed over the head's width in four
+                // independent parts held in registers, so that each
+                // multiply-add need not wait for the one before.
+                for (c, chunk) in scores.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+                    let mut acc = [[0.0f32; 8]; 4];
+                    for (d, qs) in q.as_chunks::<4>().0.iter().enumerate() {
+                        for (part, (&qd, a)) in qs.iter().zip(acc.iter_mut()).enumerate() {
+                            let k = &keys[(4 * d + part) * chunks + c];
+                            for l in 0..8 {
+                                a[l] = madd(fused, qd, k[l], a[l]);
+                            }
+                        }
+                    }
+                    for l in 0..8 {
+                        chunk[l] = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
                     }
                 }
                 let mut max = [f32::NEG_INFINITY; 8];
@@ -661,18 +727,23 @@ impl Op for AttentionOp<'_> {
                 for s in scores.iter_mut() {
                     *s = exp(*s - max);
                 }
+                // The padding keys get no weight.
+                scores[len..].fill(0.0);
                 let total = sum(&scores[..len]);
-                let mut acc = [0.0f32; HEAD];
-                for (&p, v_row) in scores.iter().zip(qkv.chunks_exact(3 * width)) {
-                    let v = &v_row[2 * width + h * HEAD..2 * width + (h + 1) * HEAD];
-                    for (a, &vd) in acc.iter_mut().zip(v) {
-                        *a = madd(fused, p, vd, *a);
+                // Two keys at a time into two sums, for the same reason.
+                let mut even = [0.0f32; HEAD];
+                let mut odd = [0.0f32; HEAD];
+                let pairs = values.as_chunks::<{ 2 * HEAD }>().0;
+                for (p, v) in scores.as_chunks::<2>().0.iter().zip(pairs) {
+                    for d in 0..HEAD {
+                        even[d] = madd(fused, p[0], v[d], even[d]);
+                        odd[d] = madd(fused, p[1], v[HEAD + d], odd[d]);
                     }
                 }
                 let norm = 1.0 / total;
                 let dst = &mut out[i * width + h * HEAD..i * width + (h + 1) * HEAD];
-                for (d, a) in dst.iter_mut().zip(acc) {
-                    *d = a * norm;
+                for ((d, e), o) in dst.iter_mut().zip(even).zip(odd) {
+                    *d = (e + o) * norm;
                 }
             }
         }
@@ -691,7 +762,8 @@ pub(crate) fn exp(x: f32) -> f32 {
     // fraction bits.
     const ROUND: f32 = 12_582_912.0;
     let x = x.clamp(-87.3, 88.3);
-    let n = (x * LOG2E + ROUND) - ROUND;
+    let shifted = x * LOG2E + ROUND;
+    let n = shifted - ROUND;
     let r = x - n * LN2_HI - n * LN2_LO;
     let mut p = 1.987_569_1e-4f32;
     p = p * r + 1.398_199_9e-3;
@@ -700,9 +772,15 @@ pub(crate) fn exp(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 0.5;
     let e = p * (r * r) + r + 1.0;
-    // Wrapping, so that builds with overflow checks still vectorise; n is
-    // within -126..=127 after the clamp.
-    e * f32::from_bits(((n as i32).wrapping_add(127) as u32) << 23)
+    // n as an integer is in the low bits of `shifted` (whose bits are
+    // ROUND's plus n): read from there, since `n as i32` (saturating) is
+    // done a lane at a time. Wrapping, so that builds with overflow checks
+    // still vectorise; n is within -126..=127 after the clamp.
+    let biased = shifted
+        .to_bits()
+        .wrapping_sub(ROUND.to_bits())
+        .wrapping_add(127);
+    e * f32::from_bits(biased << 23)
 }
 
 /// GELU in its exact form, x·Φ(x) = ½x·erfc(−x/√2), with erfc from
@@ -834,6 +912,43 @@ mod tests {
                                 .map(|i| x[r * inputs + i] * w[o * inputs + i])
                                 .sum::<f32>();
                         assert_eq!(out[r * outputs + o], want, "row {r} output {o}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn attention_matches_a_plain_softmax() {
+        let heads = 2;
+        let width = heads * HEAD;
+        for len in [1, 7, 8, 13, 28] {
+            let qkv: Vec<f32> = (0..len * 3 * width)
+                .map(|i| (((i * 37) % 23) as f32 - 11.0) * 0.05)
+                .collect();
+            for isa in [Isa::Baseline, Isa::detect()] {
+                let mut out = vec![0.0; len * width];
+                attention(isa, &qkv, &mut out, heads, &mut Vec::new());
+                let at = |row: usize, part: usize, h: usize, d: usize| {
+                    qkv[row * 3 * width + part * width + h * HEAD + d]
+                };
+                for h in 0..heads {
+                    for i in 0..len {
+                        let scores: Vec<f32> = (0..len)
+                            .map(|j| (0..HEAD).map(|d| at(i, 0, h, d) * at(j, 1, h, d)).sum())
+                            .collect();
+                        let max = scores.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+                        let weights: Vec<f32> = scores.iter().map(|s| (s - max).exp()).collect();
+                        let total: f32 = weights.iter().sum();
+                        for d in 0..HEAD {
+                            let want: f32 =
+                                (0..len).map(|j| weights[j] * at(j, 2, h, d)).sum::<f32>() / total;
+                            let got = out[i * width + h * HEAD + d];
+                            assert!(
+                                (got - want).abs() < 1e-5,
+                                "len {len} head {h} query {i} dim {d}: {got} vs {want}"
+                            );
+                        }
                     }
                 }
             }

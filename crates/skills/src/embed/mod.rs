@@ -212,3 +212,46 @@ impl Embedder {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        cases: Vec<Case>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Case {
+        text: String,
+        embedding: Vec<f32>,
+    }
+
+    /// The benchmark's texts (benches/embed.rs) against the embeddings the
+    /// kernels gave before they were last reworked (reference.json), so that
+    /// a faster kernel cannot quietly change what is recognised. Skipped,
+    /// with a notice, without the model's files.
+    #[test]
+    fn the_benchmark_texts_embed_as_before() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/all-MiniLM-L6-v2");
+        if !dir.join("model.safetensors").exists() {
+            eprintln!(
+                "skipped: no model in {} (run scripts/fetch-models)",
+                dir.display()
+            );
+            return;
+        }
+        let embedder = Embedder::load(&dir).unwrap();
+        let reference: Reference = serde_json::from_str(include_str!("reference.json")).unwrap();
+        let texts: Vec<&str> = reference.cases.iter().map(|c| c.text.as_str()).collect();
+        // One call for all: the same vectors as one each (tests/embed.rs).
+        let got = embedder.embed(&texts).unwrap();
+        for (case, emb) in reference.cases.iter().zip(&got) {
+            let dot: f32 = emb.iter().zip(&case.embedding).map(|(a, b)| a * b).sum();
+            let norm: f32 = case.embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
+            let cosine = dot / norm;
+            assert!(cosine >= 0.999_99, "cosine {cosine} for {:?}", case.text);
+        }
+    }
+}
