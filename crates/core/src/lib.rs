@@ -26,6 +26,7 @@ pub mod reconciliation;
 pub mod reset;
 pub mod resources;
 pub mod risk;
+pub mod rsvps;
 pub mod sessions;
 pub mod skills;
 pub mod text;

@@ -32,6 +32,7 @@ pub mod projects;
 pub mod reconciliation;
 pub mod resources;
 pub mod risk;
+pub mod rsvps;
 pub mod skills;
 #[cfg(feature = "testing")]
 pub mod testing;

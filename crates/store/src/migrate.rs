@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(18, "0018_ledger_checks_per_statement"),
     migration!(19, "0019_resources"),
     migration!(20, "0020_matching"),
+    migration!(21, "0021_rsvps"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,
