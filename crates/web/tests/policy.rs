@@ -135,6 +135,10 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                 }
                 // Nobody's token: owners get 404, the policy's answer comes first.
                 "/account/tokens/{id}/revoke" => rule.path.replace("{id}", "999999"),
+                // Nobody's invitation, likewise.
+                "/account/invitations/{invitation}" => rule.path.replace("{invitation}", "999999"),
+                // No such ward: officers get 404, others the policy's answer.
+                "/asset-map/{ward}" => rule.path.replace("{ward}", "nowhere"),
                 // A project's own things: the project is real, the thing is
                 // not, so the policy's answer comes before "not found".
                 p if p.starts_with("/projects/{id}/") => p
