@@ -638,6 +638,86 @@ async function browse(base) {
     }
     await visitSignedIn(adminUrls, 'admin');
 
+    // An event put on the calendar through the form by an officer (a monthly
+    // meetup with a crèche and two places), answered with a crèche need, the
+    // QR code on the answer, the organisers' pages, and the door list on a
+    // phone-sized screen, where a person is checked in.
+    const eventing = await strict.newPage();
+    let eventUrl = null;
+    try {
+      await eventing.goto(`${base}/events/new`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      await eventing.selectOption('#kind', 'meetup');
+      await eventing.fill('#title', 'Evening drop-in at the Oval');
+      await eventing.fill('#starts_at', '2031-01-01T18:00');
+      await eventing.fill('#ends_at', '2031-01-01T20:00');
+      await eventing.selectOption('#repeats', 'monthly');
+      await eventing.fill('#times', '6');
+      await eventing.fill('#venue', 'Oval House, 52 Kennington Oval, SE11 5SW');
+      await eventing.fill('#capacity', '2');
+      await eventing.fill('#creche_capacity', '4');
+      await Promise.all([
+        eventing.waitForURL(/\/events\/\d+\?saved=created/, { timeout: NAV_TIMEOUT_MS }),
+        eventing.click('main form[action="/events/new"] button[type="submit"]'),
+      ]);
+      eventUrl = eventing.url().split('?')[0];
+      await eventing.check('#response');
+      await eventing.fill('#creche_children', '1');
+      await eventing.fill('#creche_ages', '3');
+      await eventing.check('#share_needs');
+      await Promise.all([
+        eventing.waitForURL(/saved=going/, { timeout: NAV_TIMEOUT_MS }),
+        eventing.click('main form[action$="/rsvp"] button[type="submit"]'),
+      ]);
+      if (!(await eventing.$('.qr svg'))) fail('/events/…', 'a confirmed answer shows no QR code');
+      const repeats = await eventing.textContent('main');
+      if (!repeats?.includes('first Wednesday')) fail('/events/…', 'the monthly meetup does not say it repeats on the first Wednesday');
+      const ics = await eventing.request.get(`${base}/events.ics`);
+      if (!(ics.headers()['content-type'] ?? '').startsWith('text/calendar')) fail('/events.ics', `content-type ${ics.headers()['content-type']}`);
+    } catch (error) {
+      fail('/events/new', `could not add and answer an event through the forms: ${error.message}`);
+    } finally {
+      await eventing.close().catch(() => {});
+    }
+    if (eventUrl) {
+      await visitSignedIn([eventUrl, `${eventUrl}/edit`, `${eventUrl}/answers`, `${eventUrl}/door`, `${base}/events/new`, `${base}/account/calendar`], 'organiser');
+      const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', isMobile: true, hasTouch: true });
+      const phoneAxe = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', bypassCSP: true });
+      try {
+        for (const context of [phone, phoneAxe]) await signIn(context, base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
+        const door = await phone.newPage();
+        try {
+          await door.goto(`${eventUrl}/door`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+          await Promise.all([
+            door.waitForURL(/done=in/, { timeout: NAV_TIMEOUT_MS }),
+            door.click('main form[action$="/door/check-in"] button[type="submit"]'),
+          ]);
+          const status = await door.textContent('.door-list');
+          if (!status?.includes('In at')) fail('/events/…/door (390 px)', 'after checking in, the door list shows no time in');
+          const wide = await door.evaluate(() => document.documentElement.scrollWidth);
+          if (wide > 390) fail('/events/…/door (390 px)', `the page is ${wide}px wide on a 390px screen: it scrolls sideways`);
+        } finally {
+          await door.close().catch(() => {});
+        }
+        const started = Date.now();
+        const result = await checkPage(phone, `${eventUrl}/door`, false);
+        result.where = `${result.where} (organiser, 390 px)`;
+        result.screenshot = path.join(SCREENSHOT_DIR, 'door-list-390px.png');
+        const shot = await phone.newPage();
+        try {
+          await gotoSettled(shot, `${eventUrl}/door`);
+          await shot.screenshot({ path: result.screenshot, fullPage: true });
+        } finally {
+          await shot.close().catch(() => {});
+        }
+        await checkAxe(phoneAxe, `${eventUrl}/door`, result);
+        result.ms = Date.now() - started;
+        results.push(result);
+      } finally {
+        await phone.close().catch(() => {});
+        await phoneAxe.close().catch(() => {});
+      }
+    }
+
     // An invitation made through the form, then opened by the invitee, who
     // is not signed in: the page a partner first sees.
     const inviting = await strict.newPage();

@@ -163,7 +163,8 @@ pub enum ScaleArg {
 pub struct ExportArgs {
     /// 360giving: the grants behind projects' money, as a 360Giving 1.4 JSON
     /// package. beancount: the whole ledger, with its balances asserted.
-    /// ledger-csv: one row per posting, for spreadsheets.
+    /// ledger-csv: one row per posting, for spreadsheets. ical: every public
+    /// event as an RFC 5545 calendar, series and cancellations included.
     #[arg(value_enum, value_name = "FORMAT")]
     pub format: ExportFormat,
 
@@ -186,6 +187,7 @@ pub enum ExportFormat {
     Giving360,
     Beancount,
     LedgerCsv,
+    Ical,
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +243,7 @@ mod tests {
             ("360giving", ExportFormat::Giving360),
             ("beancount", ExportFormat::Beancount),
             ("ledger-csv", ExportFormat::LedgerCsv),
+            ("ical", ExportFormat::Ical),
         ] {
             let cli = Cli::try_parse_from(["coproduce", "export", name, "--out", "x"]).unwrap();
             match cli.command {

@@ -1,15 +1,15 @@
-//! `coproduce export FORMAT --out FILE`: the fund holders' books in an open
-//! format. The store writes the format; this picks it, resolves the
+//! `coproduce export FORMAT --out FILE`: the fund holders' books, or the
+//! public calendar, in an open format. The store writes the format; this picks it, resolves the
 //! settings it needs, and makes the file appear whole or not at all.
 
 use std::fs::{self, File};
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use chrono::Utc;
 use coproduce_store::db::Create;
-use coproduce_store::exports::{beancount, giving360, ledger_csv};
+use coproduce_store::exports::{beancount, giving360, ledger_csv, ExportError};
 use coproduce_store::{Db, DbUrl};
 
 use crate::cli::{ExportArgs, ExportFormat};
@@ -49,6 +49,10 @@ pub async fn run(settings: &Settings, args: &ExportArgs) -> anyhow::Result<()> {
                 plural(w.postings, "posting", "postings")
             )
         }),
+        (None, ExportFormat::Ical) => {
+            let site = coproduce_web::outbox::site_address(&settings.web);
+            ical(&db, &site, &mut out).await
+        }
         (None, _) => ledger_csv::write(&db, &mut out, &bars).await.map(|w| {
             format!(
                 "{} {} in {} {}",
@@ -82,6 +86,14 @@ fn prefix(given: Option<&str>) -> anyhow::Result<giving360::Prefix> {
             e.message
         )
     })
+}
+
+/// The public calendar, written whole; says how many events it holds.
+async fn ical(db: &Db, site: &str, out: &mut impl Write) -> Result<String, ExportError> {
+    let text = coproduce_store::calendar::public(db, site, Utc::now()).await?;
+    out.write_all(text.as_bytes())?;
+    let n = text.matches("BEGIN:VEVENT").count() as u64;
+    Ok(format!("{n} {}", plural(n, "event", "events")))
 }
 
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {

@@ -298,3 +298,157 @@ async fn a_failed_export_leaves_the_previous_file_untouched() {
     assert_refused(&o, &["nothing.db"]);
     assert_eq!(names_in(d), ["grants.json"]);
 }
+
+/// The public calendar as a subscriber's software reads it: the file parses
+/// with `icalendar`, and `recurring-ical-events` expands every series to
+/// exactly the dates the site shows, across the clock changes.
+#[tokio::test]
+async fn the_calendar_export_reads_back_as_the_site_shows_it() {
+    use coproduce_core::events::{EventForm, NewEvent};
+    use coproduce_store::events;
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let url = format!("sqlite://{}", d.join("coproduce.db").display());
+    let db = Db::open(&DbUrl::parse(&url).unwrap(), Create::IfMissing)
+        .await
+        .unwrap();
+    // Events are checked against the real clock, so they lie ahead of it.
+    let now = Utc::now();
+    let by = By {
+        actor: None,
+        via: Via::Cli,
+        now,
+    };
+    let year = chrono::Datelike::year(&now) + 1;
+    let first_wednesday = (1..=7)
+        .map(|day| NaiveDate::from_ymd_opt(year, 1, day).unwrap())
+        .find(|d| chrono::Datelike::weekday(d) == chrono::Weekday::Wed)
+        .unwrap();
+    let forms = [
+        EventForm {
+            kind: "meetup".into(),
+            title: "Evening drop-in, first Wednesdays".into(),
+            venue: "Oval House".into(),
+            starts_at: format!("{first_wednesday}T18:00"),
+            ends_at: format!("{first_wednesday}T20:00"),
+            repeats: "monthly".into(),
+            times: "12".into(),
+            ..EventForm::default()
+        },
+        EventForm {
+            kind: "make".into(),
+            title: "Make day; fixing, not buying".into(),
+            goals: "Form teams, each with a lead".into(),
+            description: "Bring ideas,\nand lunch".into(),
+            venue: "Brixton Library, Brixton Oval".into(),
+            starts_at: format!("{year}-03-14T10:00"),
+            ends_at: format!("{year}-03-15T16:00"),
+            latitude: "51.4613".into(),
+            longitude: "-0.1156".into(),
+            ..EventForm::default()
+        },
+        EventForm {
+            kind: "learning".into(),
+            title: "Action learning set".into(),
+            format: "online".into(),
+            meeting_link: "https://meet.example.org/set".into(),
+            starts_at: format!("{year}-02-03T14:00"),
+            ends_at: format!("{year}-02-03T16:00"),
+            repeats: "fortnightly".into(),
+            times: "6".into(),
+            ..EventForm::default()
+        },
+    ];
+    let mut ids = Vec::new();
+    for form in &forms {
+        let new = NewEvent::parse(form, now, None).unwrap();
+        ids.push(events::create(&db, &new, by).await.unwrap());
+    }
+    events::cancel(&db, ids[1], "The library is closed for repairs", by)
+        .await
+        .unwrap();
+    let from = Utc.from_utc_datetime(
+        &NaiveDate::from_ymd_opt(year, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    );
+    let to = Utc.from_utc_datetime(
+        &NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    );
+    let ours: Vec<(String, i64)> = events::calendar(&db, from, to, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| (o.event.title.clone(), o.starts_at.timestamp()))
+        .collect();
+    db.close().await;
+    assert_eq!(ours.len(), 12 + 1 + 6);
+
+    std::fs::write(
+        d.join("coproduce.toml"),
+        "public_url = \"https://coproduce.example.org\"\n",
+    )
+    .unwrap();
+    let o = coproduce(d)
+        .args([
+            "--database-url",
+            &url,
+            "export",
+            "ical",
+            "--out",
+            "events.ics",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(out.contains("wrote 3 events to events.ics"), "{out}");
+    let ics = std::fs::read_to_string(d.join("events.ics")).unwrap();
+    assert!(ics.contains("STATUS:CANCELLED"), "{ics}");
+    assert!(ics.contains("@coproduce.example.org"), "{ics}");
+    // The meeting link is for people with a place, never the public feed.
+    assert!(!ics.contains("meet.example.org"), "{ics}");
+
+    let Some(python) = tool("python") else {
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_ical.py");
+    let o = Command::new(python)
+        .arg(script)
+        .arg(d.join("events.ics"))
+        .args([
+            "--from",
+            &format!("{year}-01-01"),
+            "--to",
+            &format!("{}-01-01", year + 1),
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let read: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(read["events"], 3);
+    let theirs: Vec<(String, i64)> = read["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let start = chrono::DateTime::parse_from_rfc3339(o["start"].as_str().unwrap())
+                .unwrap_or_else(|e| panic!("{o}: {e}"));
+            (o["summary"].as_str().unwrap().to_owned(), start.timestamp())
+        })
+        .collect();
+    assert_eq!(theirs, ours);
+    let cancelled = read["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "CANCELLED")
+        .count();
+    assert_eq!(cancelled, 1);
+}

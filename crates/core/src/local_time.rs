@@ -53,6 +53,40 @@ fn last_sunday_at_one_utc(year: i32, month: u32) -> Option<DateTime<Utc>> {
     Some(day.and_hms_opt(1, 0, 0)?.and_utc())
 }
 
+/// Parses a UK wall-clock time typed into a form, written `2026-06-03T10:00`
+/// (what a browser's date-and-time field sends) or `2026-06-03 10:00`; `what`
+/// names it in the messages ("start", "end").
+pub fn parse_input(
+    field: &'static str,
+    what: &str,
+    input: &str,
+) -> Result<DateTime<Utc>, crate::Invalid> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(crate::Invalid::new(
+            field,
+            format!("Enter the {what} date and time, like 2026-06-03 10:00"),
+        ));
+    }
+    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .ok_or_else(|| {
+            crate::Invalid::new(
+                field,
+                format!("Enter the {what} as a date and a time, like 2026-06-03 10:00"),
+            )
+        })?;
+    from_uk(local).ok_or_else(|| {
+        crate::Invalid::new(
+            field,
+            format!(
+                "The clocks go forward at that {what}, so it never happens: choose an hour later"
+            ),
+        )
+    })
+}
+
 /// "Wednesday 2 December 2026": the GOV.UK style for dates.
 pub fn long_date(t: DateTime<Utc>) -> String {
     uk(t).format("%A %-d %B %Y").to_string()

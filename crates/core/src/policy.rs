@@ -108,6 +108,8 @@ pub struct Actor {
     /// The mandates in force on the projects this person leads or co-owns:
     /// what they may decide there without asking.
     pub mandates: Vec<crate::projects::mandate::InForce>,
+    /// The events this person organises.
+    pub events: Vec<i64>,
 }
 
 impl Actor {
@@ -221,6 +223,13 @@ pub enum Action {
     /// See the borough's map of skills and resources against what its
     /// projects need, ward by ward (counts only, never names).
     ReadAssetMap,
+    /// Put an event on the calendar (and name its organisers).
+    CreateEvent,
+    /// Change or cancel an event, see who is coming with what they need,
+    /// keep the door list and check people in: its organisers.
+    ManageEvent,
+    /// Answer an event: going, maybe or not going.
+    RespondToEvent,
 }
 
 impl Action {
@@ -259,10 +268,11 @@ impl Action {
             | Action::ReadBoroughMoney
             | Action::ReadAssetMap => false,
             Action::OfferResource | Action::RequestResource | Action::DecideBooking => true,
+            Action::CreateEvent | Action::ManageEvent | Action::RespondToEvent => true,
         }
     }
 
-    pub const ALL: [Action; 37] = [
+    pub const ALL: [Action; 40] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
@@ -300,6 +310,9 @@ impl Action {
         Action::RequestResource,
         Action::DecideBooking,
         Action::ReadAssetMap,
+        Action::CreateEvent,
+        Action::ManageEvent,
+        Action::RespondToEvent,
     ];
 
     /// What the action is done to, when the decision depends on it: the
@@ -328,6 +341,7 @@ impl Action {
             Action::ReadFundHolderBooks | Action::ManageFunding | Action::Reconcile => {
                 Some(ObjectKind::FundHolder)
             }
+            Action::ManageEvent => Some(ObjectKind::Event),
             Action::ReadPublic
             | Action::Authenticate
             | Action::UseOwnAccount
@@ -342,7 +356,9 @@ impl Action {
             | Action::OfferResource
             | Action::RequestResource
             | Action::DecideBooking
-            | Action::ReadAssetMap => None,
+            | Action::ReadAssetMap
+            | Action::CreateEvent
+            | Action::RespondToEvent => None,
         }
     }
 }
@@ -352,6 +368,7 @@ impl Action {
 pub enum ObjectKind {
     Project,
     FundHolder,
+    Event,
 }
 
 /// What an action is done to, when that matters to the decision.
@@ -361,6 +378,7 @@ pub enum Object {
     Project(i64),
     FundHolder(i64),
     Person(i64),
+    Event(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -467,6 +485,11 @@ impl Actor {
         self.fund_holders
             .iter()
             .any(|(_, r)| *r == FundRole::Treasurer)
+    }
+
+    /// Whether the actor is one of the event's organisers.
+    pub fn organises(&self, event: i64) -> bool {
+        self.events.contains(&event)
     }
 
     /// Whether the actor is the project's lead (not a co-owner).
@@ -659,6 +682,18 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
         Action::OfferResource | Action::RequestResource | Action::DecideBooking => {
             signed_in(true, "")
         }
+        Action::CreateEvent => signed_in(
+            actor.is_staff(),
+            "Only council officers put events on the calendar; ask one to add yours and name you as an organiser.",
+        ),
+        Action::ManageEvent => {
+            let organises = matches!(object, Object::Event(id) if actor.organises(id));
+            signed_in(
+                organises || actor.is_staff(),
+                "Only the event's organisers and council officers can do this.",
+            )
+        }
+        Action::RespondToEvent => signed_in(true, ""),
     }
 }
 
@@ -755,6 +790,12 @@ mod tests {
                 Action::DecideBooking,
                 ["sign in", "allow", "allow", "allow"],
             ),
+            (Action::CreateEvent, ["sign in", "deny", "allow", "allow"]),
+            (Action::ManageEvent, ["sign in", "deny", "allow", "allow"]),
+            (
+                Action::RespondToEvent,
+                ["sign in", "allow", "allow", "allow"],
+            ),
         ];
         for (action, row) in expected {
             for ((name, actor), want) in kinds().iter().zip(row) {
@@ -771,6 +812,17 @@ mod tests {
             Action::ALL.len(),
             "every action is in the matrix"
         );
+    }
+
+    #[test]
+    fn organisers_manage_only_their_own_events() {
+        let mut organiser = Actor::person(7, Role::Resident);
+        organiser.events = vec![4];
+        assert!(may(&organiser, Action::ManageEvent, Object::Event(4)).is_allowed());
+        assert!(!may(&organiser, Action::ManageEvent, Object::Event(5)).is_allowed());
+        assert!(!may(&organiser, Action::CreateEvent, Object::None).is_allowed());
+        organiser.token_scope = Some(Scope::Read);
+        assert!(!may(&organiser, Action::ManageEvent, Object::Event(4)).is_allowed());
     }
 
     #[test]

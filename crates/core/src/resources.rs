@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::local_time;
@@ -275,8 +275,8 @@ impl Period {
     /// `2026-06-03T10:00` (what a browser's date-and-time field sends) or
     /// `2026-06-03 10:00`.
     pub fn parse(start: &str, end: &str, now: DateTime<Utc>) -> Result<Self, Vec<Invalid>> {
-        let start = instant("starts_at", "start", start);
-        let end = instant("ends_at", "end", end);
+        let start = local_time::parse_input("starts_at", "start", start);
+        let end = local_time::parse_input("ends_at", "end", end);
         match (start, end) {
             (Ok(s), Ok(e)) => Self::for_booking(s, e, now).map_err(|e| vec![e]),
             (s, e) => Err([s.err(), e.err()].into_iter().flatten().collect()),
@@ -318,33 +318,6 @@ impl Period {
     pub fn span(&self) -> String {
         local_time::span(self.start, self.end)
     }
-}
-
-fn instant(field: &'static str, what: &str, input: &str) -> Result<DateTime<Utc>, Invalid> {
-    let text = input.trim();
-    if text.is_empty() {
-        return Err(Invalid::new(
-            field,
-            format!("Enter the {what} date and time, like 2026-06-03 10:00"),
-        ));
-    }
-    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .ok_or_else(|| {
-            Invalid::new(
-                field,
-                format!("Enter the {what} as a date and a time, like 2026-06-03 10:00"),
-            )
-        })?;
-    local_time::from_uk(local).ok_or_else(|| {
-        Invalid::new(
-            field,
-            format!(
-                "The clocks go forward at that {what}, so it never happens: choose an hour later"
-            ),
-        )
-    })
 }
 
 /// Where a booking has got to.

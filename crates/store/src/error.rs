@@ -27,6 +27,9 @@ pub enum StoreError {
     Invalid(#[from] coproduce_core::Invalid),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The operating system failed the store (no randomness, say).
+    #[error("{0}")]
+    System(String),
 }
 
 impl StoreError {

@@ -5,11 +5,14 @@
 
 pub mod accounts;
 pub mod asset_map;
+pub mod attendance;
 pub mod audit;
 pub mod blobs;
 pub mod db;
 
 pub mod budget;
+pub mod calendar;
+pub mod calendar_feeds;
 pub mod demo;
 pub mod error;
 pub mod events;

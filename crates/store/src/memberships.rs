@@ -16,6 +16,8 @@ pub struct Roles {
     pub fund_holders: Vec<(i64, FundRole)>,
     /// Mandates in force on the projects they lead or co-own.
     pub mandates: Vec<coproduce_core::projects::mandate::InForce>,
+    /// The events they organise.
+    pub events: Vec<i64>,
 }
 
 /// Every project and fund-holder role a person holds, for the policy. A
@@ -48,6 +50,7 @@ pub async fn for_person(db: &Db, person_id: i64) -> Result<Roles> {
         projects,
         fund_holders: funds,
         mandates: crate::projects::mandate::in_force_for(db, person_id).await?,
+        events: crate::events::organised_by(db, person_id).await?,
     })
 }
 

@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(19, "0019_resources"),
     migration!(20, "0020_matching"),
     migration!(21, "0021_rsvps"),
+    migration!(22, "0022_event_details"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

@@ -376,7 +376,8 @@ pub async fn erase(
         "DELETE FROM skill_profiles WHERE person_id = $1",
         "DELETE FROM person_skills WHERE person_id = $1",
         "UPDATE event_rsvps SET creche_children = 0, creche_ages = '', access_needs = '',
-             dietary_needs = '', needs_shared_at = NULL WHERE person_id = $1",
+             dietary_needs = '', needs_shared_at = NULL, checkin_code = NULL WHERE person_id = $1",
+        "DELETE FROM calendar_feeds WHERE person_id = $1",
         "DELETE FROM password_resets WHERE person_id = $1",
     ] {
         sqlx::query(sql).bind(person_id).execute(&mut *tx).await?;

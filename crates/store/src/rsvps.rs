@@ -108,11 +108,14 @@ pub async fn respond(
     };
     let now = time::encode(by.now);
     let shared_at = (!needs.is_empty()).then(|| now.clone());
+    // The first answer gets the code its QR code carries; later ones keep it.
     sqlx::query(
         "INSERT INTO event_rsvps (event_id, person_id, response, place, waiting_since, creche_children,
-             creche_ages, access_needs, dietary_needs, needs_shared_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+             creche_ages, access_needs, dietary_needs, needs_shared_at, created_at, updated_at,
+             checkin_code)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)
          ON CONFLICT (event_id, person_id) DO UPDATE SET response = excluded.response,
+             checkin_code = COALESCE(event_rsvps.checkin_code, excluded.checkin_code),
              place = excluded.place, waiting_since = excluded.waiting_since,
              creche_children = excluded.creche_children, creche_ages = excluded.creche_ages,
              access_needs = excluded.access_needs, dietary_needs = excluded.dietary_needs,
@@ -129,6 +132,7 @@ pub async fn respond(
     .bind(&needs.dietary)
     .bind(shared_at)
     .bind(&now)
+    .bind(checkin_code()?)
     .execute(&mut *tx)
     .await?;
 
@@ -167,7 +171,7 @@ pub async fn respond(
 
 /// Gives free places to the waiting list in turn, inside the caller's
 /// transaction, and tells each person promoted.
-async fn promote(
+pub(crate) async fn promote(
     tx: &mut Transaction<'_, Any>,
     event_id: i64,
     capacity: Option<i64>,
@@ -263,10 +267,39 @@ pub async fn for_organisers(db: &Db, event_id: i64) -> Result<Vec<Answer>> {
     .await
 }
 
+/// Twenty characters from an alphabet without look-alikes: enough that a
+/// code cannot be guessed, short enough for a small QR code.
+fn checkin_code() -> Result<String> {
+    const ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
+    let mut bytes = [0u8; 20];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| StoreError::System(format!("no randomness from the operating system: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect())
+}
+
+/// A person's own answer, as their page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mine {
+    pub response: Response,
+    pub place: Option<Place>,
+    pub needs: Needs,
+    /// What their QR code carries, for the door.
+    #[serde(skip)]
+    pub checkin_code: Option<String>,
+    pub checked_in_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A person's own answer to an event, if any.
-pub async fn own(db: &Db, event_id: i64, person_id: i64) -> Result<Option<Outcome>> {
+pub async fn own(db: &Db, event_id: i64, person_id: i64) -> Result<Option<Mine>> {
     let row = sqlx::query(
-        "SELECT response, place FROM event_rsvps WHERE event_id = $1 AND person_id = $2",
+        "SELECT r.response, r.place, r.creche_children, r.creche_ages, r.access_needs,
+                r.dietary_needs, r.checkin_code, a.checked_in_at
+         FROM event_rsvps r
+         LEFT JOIN event_attendance a ON a.event_id = r.event_id AND a.person_id = r.person_id
+         WHERE r.event_id = $1 AND r.person_id = $2",
     )
     .bind(event_id)
     .bind(person_id)
@@ -274,11 +307,52 @@ pub async fn own(db: &Db, event_id: i64, person_id: i64) -> Result<Option<Outcom
     .await?;
     row.map(|r| {
         let place: Option<String> = r.try_get("place")?;
-        Ok(Outcome {
+        let at: Option<String> = r.try_get("checked_in_at")?;
+        Ok(Mine {
             response: Response::parse(&r.try_get::<String, _>("response")?)?,
             place: place.as_deref().and_then(Place::parse),
-            promoted: Vec::new(),
+            needs: Needs {
+                creche_children: r.try_get("creche_children")?,
+                creche_ages: r.try_get("creche_ages")?,
+                access: r.try_get("access_needs")?,
+                dietary: r.try_get("dietary_needs")?,
+            },
+            checkin_code: r.try_get("checkin_code")?,
+            checked_in_at: at.as_deref().map(time::decode).transpose()?,
         })
     })
     .transpose()
+}
+
+/// The organisers' totals: places, the waiting list, maybes, and what the
+/// crèche and kitchen must plan for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub confirmed: i64,
+    pub waiting: i64,
+    pub maybe: i64,
+    pub creche_children: i64,
+    pub with_access_needs: i64,
+    pub with_dietary_needs: i64,
+}
+
+/// Totals over answers already read for the organisers: people with a
+/// place count towards the crèche and the kitchen; the waiting list does
+/// not, until promoted.
+pub fn totals(answers: &[Answer]) -> Totals {
+    let mut t = Totals::default();
+    for a in answers {
+        match (a.response, a.place) {
+            (Response::Going, Some(Place::Confirmed)) => {
+                t.confirmed += 1;
+                t.creche_children += a.needs.creche_children;
+                t.with_access_needs += i64::from(!a.needs.access.is_empty());
+                t.with_dietary_needs += i64::from(!a.needs.dietary.is_empty());
+            }
+            (Response::Going, _) => t.waiting += 1,
+            (Response::Maybe, _) => t.maybe += 1,
+            (Response::NotGoing, _) => {}
+        }
+    }
+    t
 }

@@ -58,3 +58,25 @@ pub fn doc_router(doc: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         }),
     )
 }
+
+/// The person a write through the API is made for: only a bearer token
+/// speaks for someone there, never a session cookie alone.
+pub fn token_holder(viewer: &crate::auth::Viewer) -> crate::error::Result<i64> {
+    viewer
+        .person
+        .as_ref()
+        .map(|p| p.id)
+        .filter(|_| viewer.token_scope.is_some())
+        .ok_or(crate::error::Error::SignInFirst)
+}
+
+/// A request body read as the JSON an endpoint expects, or a 422 that says
+/// what did not fit.
+pub fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> crate::error::Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        crate::error::Error::Invalid(vec![coproduce_core::Invalid::new(
+            "body",
+            format!("The request body is not the JSON this endpoint expects: {e}"),
+        )])
+    })
+}

@@ -80,6 +80,9 @@ pub struct App {
     pub skills: Arc<crate::skills::Engine>,
     /// The pool of people who agreed to be matched, loaded on first use.
     pub matcher: Arc<coproduce_store::matching::Matcher>,
+    /// The address people reach the site at, for links that leave it: QR
+    /// codes, calendar feeds.
+    pub site: String,
 }
 
 /// The state every handler receives: cheap to clone, one pointer.
@@ -166,6 +169,10 @@ impl Application {
             body_limit: settings.body_limit,
             skills: Arc::new(crate::skills::Engine::new(settings.models_dir.clone())),
             matcher: Arc::new(coproduce_store::matching::Matcher::new()),
+            site: crate::outbox::site_address(&Settings {
+                addr: listener.addr,
+                ..settings.clone()
+            }),
         }));
         let worker = crate::outbox::spawn_worker(&state, settings);
         Ok(Self {

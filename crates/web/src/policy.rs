@@ -49,6 +49,8 @@ pub const API_RULES: &[(&str, Action)] = &[
     ("/api/v1/fund-holders/{id}/ledger", Action::ReadPublic),
     ("/api/v1/events", Action::ReadPublic),
     ("/api/v1/events/{id}", Action::ReadPublic),
+    ("/api/v1/events/{id}/rsvp", Action::ReadDashboard),
+    ("/api/v1/events/{id}/rsvps", Action::ManageEvent),
     ("/api/v1/resources", Action::ReadPublic),
     ("/api/v1/projects/{id}/matches", Action::ManageNeeds),
     ("/api/v1/openapi.json", Action::ReadPublic),
@@ -78,6 +80,7 @@ pub const API_WRITE_RULES: &[(&str, Action)] = &[
         "/api/v1/projects/{id}/resource-bookings",
         Action::RequestResource,
     ),
+    ("/api/v1/events/{id}/rsvp", Action::RespondToEvent),
 ];
 
 /// A router that records the action of every route added to it.
@@ -181,6 +184,7 @@ pub fn actor(viewer: Option<&Viewer>) -> Actor {
             projects: viewer.projects.clone(),
             fund_holders: viewer.fund_holders.clone(),
             mandates: viewer.mandates.clone(),
+            events: viewer.events.clone(),
             ..Actor::person(p.id, p.role)
         },
         None => Actor::anonymous(),
@@ -240,6 +244,7 @@ pub async fn enforce(State(table): State<Table>, mut req: Request, next: Next) -
             match (kind, id) {
                 (ObjectKind::Project, Some(id)) => Object::Project(id),
                 (ObjectKind::FundHolder, Some(id)) => Object::FundHolder(id),
+                (ObjectKind::Event, Some(id)) => Object::Event(id),
                 // Not a number: no such thing, whoever asks.
                 (ObjectKind::Project, None) => {
                     return Error::NotFound("There is no project at this address.".to_owned())
@@ -247,6 +252,10 @@ pub async fn enforce(State(table): State<Table>, mut req: Request, next: Next) -
                 }
                 (ObjectKind::FundHolder, None) => {
                     return Error::NotFound("There is no fund holder at this address.".to_owned())
+                        .into_response()
+                }
+                (ObjectKind::Event, None) => {
+                    return Error::NotFound("There is no event at this address.".to_owned())
                         .into_response()
                 }
             }

@@ -41,6 +41,8 @@ pub struct Viewer {
     pub fund_holders: Vec<(i64, FundRole)>,
     /// Mandates in force on the projects they lead or co-own.
     pub mandates: Vec<coproduce_core::projects::mandate::InForce>,
+    /// The events they organise.
+    pub events: Vec<i64>,
 }
 
 /// 32 random bytes, hex-encoded: for session ids and CSRF tokens.
@@ -137,6 +139,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         projects: Vec::new(),
         fund_holders: Vec::new(),
         mandates: Vec::new(),
+        events: Vec::new(),
     };
     let mut clear_session_cookie = false;
 
@@ -169,6 +172,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
                     viewer.projects = roles.projects;
                     viewer.fund_holders = roles.fund_holders;
                     viewer.mandates = roles.mandates;
+                    viewer.events = roles.events;
                 }
                 Err(e) => return Error::from(e).into_response(),
             }
@@ -253,6 +257,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
                 viewer.projects = roles.projects;
                 viewer.fund_holders = roles.fund_holders;
                 viewer.mandates = roles.mandates;
+                viewer.events = roles.events;
             }
             Err(e) => return Error::from(e).into_response(),
         }

@@ -195,21 +195,11 @@ async fn request_resource_booking(
     Path(id): Path<i64>,
     bytes: Bytes,
 ) -> Result<Response> {
-    let person = viewer
-        .person
-        .as_ref()
-        .map(|p| p.id)
-        .filter(|_| viewer.token_scope.is_some())
-        .ok_or(Error::SignInFirst)?;
+    let person = crate::api::token_holder(&viewer)?;
     coproduce_store::projects::get(&state.db, id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("There is no project {id}.")))?;
-    let sent: BookingIn = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Invalid(vec![Invalid::new(
-            "body",
-            format!("The request body is not the JSON this endpoint expects: {e}"),
-        )])
-    })?;
+    let sent: BookingIn = crate::api::json_body(&bytes)?;
     store::get(&state.db, sent.resource_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("There is no resource {}.", sent.resource_id)))?;
