@@ -2,8 +2,9 @@
 //! the people coming told), their organisers and projects, and what is
 //! coming up, series expanded into their occurrences.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use coproduce_core::events::{EventKind, Format, NewEvent, Status};
+use coproduce_core::local_time;
 use coproduce_core::series::Rule;
 use coproduce_core::Invalid;
 use serde::Serialize;
@@ -75,6 +76,41 @@ impl Event {
 
     pub fn is_cancelled(&self) -> bool {
         self.status == Status::Cancelled
+    }
+
+    /// The start of the occurrence on a UK date, if there is one.
+    pub fn occurrence_on(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+        let midnight = local_time::from_uk(date.and_hms_opt(0, 0, 0)?)?;
+        self.occurrences(midnight - self.length(), 3)
+            .into_iter()
+            .find(|s| local_time::uk(*s).date_naive() == date)
+    }
+
+    /// The occurrence the door works on by default: the one under way or
+    /// next (one that ended within the last twelve hours still counts, for
+    /// late check-ins), else the last one.
+    pub fn door_occurrence(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        if let Some(next) = self.occurrences(now - Duration::hours(12), 1).first() {
+            return *next;
+        }
+        self.rule()
+            .and_then(|r| r.last_start(self.starts_at))
+            .unwrap_or(self.starts_at)
+    }
+
+    /// Dates of a series around `at` for the door to choose between: up to
+    /// `n` before it and `n` after, in order.
+    pub fn dates_around(&self, at: DateTime<Utc>, n: usize) -> Vec<DateTime<Utc>> {
+        if self.rule().is_none() {
+            return vec![self.starts_at];
+        }
+        // Enough dates from the start to reach `n` before `at`: series are
+        // at most a few hundred dates long.
+        let all = self.occurrences(self.starts_at, 1000);
+        let here = all.iter().position(|s| *s >= at).unwrap_or(all.len());
+        let from = here.saturating_sub(n);
+        let to = (here + n + 1).min(all.len());
+        all[from..to].to_vec()
     }
 }
 
@@ -622,6 +658,17 @@ pub async fn update(db: &Db, id: i64, new: &NewEvent, by: By) -> Result<()> {
     .map_err(|e| ward_refused(e, new.ward_id))?;
     set_organisers(&mut tx, id, &organisers, &now).await?;
     set_projects(&mut tx, id, &new.project_ids).await?;
+    // A single event's attendance is keyed by its start: it moves with it.
+    if before.repeats.is_none() && new.repeats.is_none() && before.starts_at != new.starts_at {
+        sqlx::query(
+            "UPDATE event_attendance SET occurrence = $1 WHERE event_id = $2 AND occurrence = $3",
+        )
+        .bind(time::encode(new.starts_at))
+        .bind(id)
+        .bind(time::encode(before.starts_at))
+        .execute(&mut *tx)
+        .await?;
+    }
 
     let moved = before.starts_at != new.starts_at
         || before.ends_at != new.ends_at
@@ -631,7 +678,7 @@ pub async fn update(db: &Db, id: i64, new: &NewEvent, by: By) -> Result<()> {
         || before.meeting_link != new.meeting_link;
     if moved {
         let coming = people_coming(&mut tx, id).await?;
-        let when = coproduce_core::local_time::span(new.starts_at, new.ends_at);
+        let when = local_time::span(new.starts_at, new.ends_at);
         let place = if new.format.has_venue() {
             new.venue.clone()
         } else {

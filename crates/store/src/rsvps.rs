@@ -289,6 +289,7 @@ pub struct Mine {
     /// What their QR code carries, for the door.
     #[serde(skip)]
     pub checkin_code: Option<String>,
+    /// Their latest check-in, at any date of a series.
     pub checked_in_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -296,9 +297,10 @@ pub struct Mine {
 pub async fn own(db: &Db, event_id: i64, person_id: i64) -> Result<Option<Mine>> {
     let row = sqlx::query(
         "SELECT r.response, r.place, r.creche_children, r.creche_ages, r.access_needs,
-                r.dietary_needs, r.checkin_code, a.checked_in_at
+                r.dietary_needs, r.checkin_code,
+                (SELECT max(a.checked_in_at) FROM event_attendance a
+                 WHERE a.event_id = r.event_id AND a.person_id = r.person_id) AS checked_in_at
          FROM event_rsvps r
-         LEFT JOIN event_attendance a ON a.event_id = r.event_id AND a.person_id = r.person_id
          WHERE r.event_id = $1 AND r.person_id = $2",
     )
     .bind(event_id)

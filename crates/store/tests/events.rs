@@ -329,6 +329,7 @@ async fn the_door_counts_each_person_once() {
         let id = events::create(db, &parse(&with_creche), by(officer))
             .await
             .unwrap();
+        let at = events::get(db, id).await.unwrap().unwrap().starts_at;
         let kids = Needs::parse("1", "4", "", "", true).unwrap();
         rsvps::respond(db, id, ama, Response::Going, &kids, by(ama))
             .await
@@ -337,7 +338,7 @@ async fn the_door_counts_each_person_once() {
             .await
             .unwrap();
 
-        let first = attendance::check_in(db, id, ama, by(officer))
+        let first = attendance::check_in(db, id, at, ama, by(officer))
             .await
             .unwrap();
         assert!(first.new);
@@ -345,7 +346,7 @@ async fn the_door_counts_each_person_once() {
             now: now() + Duration::minutes(5),
             ..by(officer)
         };
-        let again = attendance::check_in(db, id, ama, later).await.unwrap();
+        let again = attendance::check_in(db, id, at, ama, later).await.unwrap();
         assert!(!again.new);
         assert_eq!(again.at, first.at, "the first check-in's time stands");
         assert_eq!(count(db, "SELECT count(*) FROM event_attendance").await, 1);
@@ -359,29 +360,35 @@ async fn the_door_counts_each_person_once() {
         );
         // Someone who never answered is a walk-in, not a check-in.
         assert!(matches!(
-            attendance::check_in(db, id, stranger, by(officer)).await,
+            attendance::check_in(db, id, at, stranger, by(officer)).await,
             Err(StoreError::NotFound)
         ));
-        assert!(attendance::walk_in(db, id, "  ", by(officer))
+        assert!(attendance::walk_in(db, id, at, "  ", by(officer))
             .await
             .is_err());
-        let walk = attendance::walk_in(db, id, "Chidi", by(officer))
+        let walk = attendance::walk_in(db, id, at, "Chidi", by(officer))
             .await
             .unwrap();
 
-        let list = attendance::door_list(db, id, "").await.unwrap();
+        let list = attendance::door_list(db, id, at, "").await.unwrap();
         let names: Vec<&str> = list.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["Ama Boateng", "Ben Okafor", "Chidi"]);
         assert_eq!(list[0].creche_children, 1);
         assert!(list[0].checked_in_at.is_some() && list[1].checked_in_at.is_none());
         // Search ignores case, and finds walk-ins too.
-        let found = attendance::door_list(db, id, "OKAF").await.unwrap();
+        let found = attendance::door_list(db, id, at, "OKAF").await.unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "Ben Okafor");
-        assert_eq!(attendance::door_list(db, id, "chi").await.unwrap().len(), 1);
-        let n = attendance::count(db, id).await.unwrap();
+        assert_eq!(
+            attendance::door_list(db, id, at, "chi")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let n = attendance::count(db, id, at).await.unwrap();
         assert_eq!((n.answered, n.walk_ins), (1, 1));
-        assert_eq!(attendance::attended(db, ama).await.unwrap(), [(id, now())]);
+        assert_eq!(attendance::attended(db, ama).await.unwrap(), [(id, at)]);
 
         // The QR code finds its person, for this event only.
         let code = rsvps::own(db, id, ama)
@@ -408,7 +415,7 @@ async fn the_door_counts_each_person_once() {
             attendance::undo(db, id, walk, by(officer)).await,
             Err(StoreError::NotFound)
         ));
-        assert_eq!(attendance::count(db, id).await.unwrap().walk_ins, 0);
+        assert_eq!(attendance::count(db, id, at).await.unwrap().walk_ins, 0);
     }
 }
 
@@ -500,5 +507,81 @@ async fn the_public_calendar_carries_series_and_cancellations() {
         assert!(text.contains("STATUS:CANCELLED"));
         assert!(text.contains("RRULE:FREQ=MONTHLY;BYDAY=1WE"));
         assert!(text.contains("BEGIN:VTIMEZONE"));
+    }
+}
+
+#[tokio::test]
+async fn a_series_keeps_each_dates_attendance_apart() {
+    for t in common::engines().await {
+        let db = &t.db;
+        let officer = person(db, "Olu", Role::Officer).await;
+        let ama = person(db, "Ama", Role::Resident).await;
+        let form = EventForm {
+            kind: "meetup".into(),
+            title: "Evening drop-in".into(),
+            starts_at: "2026-05-06T18:00".into(),
+            ends_at: "2026-05-06T20:00".into(),
+            repeats: "monthly".into(),
+            ..make_day()
+        };
+        let id = events::create(db, &parse(&form), by(officer))
+            .await
+            .unwrap();
+        let e = events::get(db, id).await.unwrap().unwrap();
+        rsvps::respond(db, id, ama, Response::Going, &Needs::default(), by(ama))
+            .await
+            .unwrap();
+        let may = e
+            .occurrence_on(chrono::NaiveDate::from_ymd_opt(2026, 5, 6).unwrap())
+            .unwrap();
+        let june = e
+            .occurrence_on(chrono::NaiveDate::from_ymd_opt(2026, 6, 3).unwrap())
+            .unwrap();
+        assert_eq!(
+            e.occurrence_on(chrono::NaiveDate::from_ymd_opt(2026, 6, 4).unwrap()),
+            None
+        );
+        // The door opens on the date under way or next: late on the night
+        // of 6 May it is still May's.
+        assert_eq!(e.door_occurrence(may + Duration::hours(3)), may);
+        assert_eq!(e.door_occurrence(may + Duration::days(2)), june);
+        assert_eq!(
+            e.dates_around(june, 1),
+            [
+                may,
+                june,
+                e.occurrence_on(chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap())
+                    .unwrap()
+            ]
+        );
+
+        assert!(
+            attendance::check_in(db, id, may, ama, by(officer))
+                .await
+                .unwrap()
+                .new
+        );
+        assert!(
+            attendance::check_in(db, id, june, ama, by(officer))
+                .await
+                .unwrap()
+                .new
+        );
+        assert!(
+            !attendance::check_in(db, id, june, ama, by(officer))
+                .await
+                .unwrap()
+                .new
+        );
+        assert_eq!(
+            attendance::attended(db, ama).await.unwrap(),
+            [(id, may), (id, june)]
+        );
+        assert_eq!(attendance::count(db, id, may).await.unwrap().answered, 1);
+        let july = e
+            .occurrence_on(chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap())
+            .unwrap();
+        let list = attendance::door_list(db, id, july, "").await.unwrap();
+        assert!(list[0].checked_in_at.is_none(), "July's door starts empty");
     }
 }

@@ -44,16 +44,19 @@ CREATE INDEX event_projects_by_project ON event_projects (project_id);
 ALTER TABLE event_rsvps ADD COLUMN checkin_code TEXT;
 CREATE UNIQUE INDEX event_rsvps_by_checkin_code ON event_rsvps (checkin_code);
 
--- Who came: people who answered (one row each, whatever the number of
--- check-ins) and walk-ins, known by the name they gave at the door.
+-- Who came: people who answered (one row each per date, however often they
+-- are checked in) and walk-ins, known by the name they gave at the door. A
+-- series keeps each date's attendance apart: `occurrence` is that date's
+-- start, the event's own start for a single event.
 CREATE TABLE event_attendance (
     id INTEGER PRIMARY KEY,
     event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
     person_id INTEGER REFERENCES people (id) ON DELETE SET NULL,
+    occurrence TEXT NOT NULL,
     walk_in_name TEXT NOT NULL DEFAULT '',
     checked_in_at TEXT NOT NULL,
     checked_in_by INTEGER REFERENCES people (id) ON DELETE SET NULL,
-    UNIQUE (event_id, person_id),
+    UNIQUE (event_id, occurrence, person_id),
     CHECK (person_id IS NOT NULL OR walk_in_name <> '')
 );
 CREATE INDEX event_attendance_by_person ON event_attendance (person_id);

@@ -20,11 +20,16 @@ use crate::error::{Error, Result};
 use crate::layout::{html, Chrome};
 use crate::projects::actions::by;
 use crate::AppState;
+use chrono::{DateTime, NaiveDate, Utc};
+use coproduce_store::events::Event;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DoorQuery {
     #[serde(default)]
     q: String,
+    /// The date of a series, as YYYY-MM-DD; empty for the current one.
+    #[serde(default)]
+    on: String,
     /// What the last action did, for the notice.
     #[serde(default)]
     done: String,
@@ -62,11 +67,41 @@ impl From<Entry> for EntryView {
     }
 }
 
+/// Another date of a series, to switch the door list to.
+struct DateChoice {
+    on: String,
+    label: String,
+    current: bool,
+}
+
+/// The start of the date the door works on: the one asked for, or the one
+/// under way or next.
+fn occurrence(event: &Event, on: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    match on.trim() {
+        "" => Ok(event.door_occurrence(now)),
+        text => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| event.occurrence_on(d))
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "\"{text}\" is not one of this event's dates: choose one from the door list."
+                ))
+            }),
+    }
+}
+
+fn day(t: DateTime<Utc>) -> String {
+    local_time::uk(t).format("%Y-%m-%d").to_string()
+}
+
 #[derive(Template)]
 #[template(path = "events/door.html")]
 struct DoorPage {
     chrome: Chrome,
     event: EventView,
+    /// The date as YYYY-MM-DD, carried by every form.
+    on: String,
+    dates: Vec<DateChoice>,
     entries: Vec<EntryView>,
     count: Count,
     q: String,
@@ -93,7 +128,8 @@ async fn render(
     walk_in_name: String,
 ) -> Result<Response> {
     let event = load(state, id).await?;
-    let entries = attendance::door_list(&state.db, event.id, &query.q).await?;
+    let at = occurrence(&event, &query.on, state.clock.now())?;
+    let entries = attendance::door_list(&state.db, event.id, at, &query.q).await?;
     let who = query.who.chars().take(100).collect::<String>();
     let notice = match query.done.as_str() {
         "in" => Some(format!("{who} is checked in.")),
@@ -111,8 +147,22 @@ async fn render(
         chrome: chrome
             .titled(format!("Door list: {}", event.title), "events")
             .with_errors(!errors.is_empty()),
-        count: attendance::count(&state.db, event.id).await?,
-        event: EventView::from(&event),
+        count: attendance::count(&state.db, event.id, at).await?,
+        on: day(at),
+        dates: if event.repeats.is_some() {
+            event
+                .dates_around(at, 3)
+                .into_iter()
+                .map(|d| DateChoice {
+                    on: day(d),
+                    label: local_time::short_date(d),
+                    current: d == at,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        event: EventView::at(&event, at),
         entries: entries.into_iter().map(EntryView::from).collect(),
         q: query.q,
         notice,
@@ -131,10 +181,11 @@ pub async fn list(
     render(chrome, &state, &id, query, Vec::new(), String::new()).await
 }
 
-fn back(event_id: i64, q: &str, done: &str, who: &str) -> Response {
+fn back(event_id: i64, on: &str, q: &str, done: &str, who: &str) -> Response {
     see_other(&crate::projects::query_string(
         &format!("/events/{event_id}/door"),
         &[
+            ("on", on.to_owned()),
             ("q", q.to_owned()),
             ("done", done.to_owned()),
             ("who", who.to_owned()),
@@ -151,6 +202,8 @@ pub struct CheckInForm {
     /// The search in force, kept across the check-in.
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    on: String,
 }
 
 pub async fn check_in(
@@ -166,9 +219,11 @@ pub async fn check_in(
             "Choose a person from the door list",
         )])
     })?;
-    match attendance::check_in(&state.db, event.id, person, by(&state, &viewer)).await {
+    let at = occurrence(&event, &sent.on, state.clock.now())?;
+    match attendance::check_in(&state.db, event.id, at, person, by(&state, &viewer)).await {
         Ok(c) => Ok(back(
             event.id,
+            &day(at),
             &sent.q,
             if c.new { "in" } else { "already" },
             &sent.name,
@@ -184,6 +239,8 @@ pub async fn check_in(
 pub struct WalkInForm {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    on: String,
 }
 
 pub async fn walk_in(
@@ -194,18 +251,15 @@ pub async fn walk_in(
     Form(sent): Form<WalkInForm>,
 ) -> Result<Response> {
     let event = load(&state, &id).await?;
-    match attendance::walk_in(&state.db, event.id, &sent.name, by(&state, &viewer)).await {
-        Ok(_) => Ok(back(event.id, "", "walk-in", sent.name.trim())),
+    let at = occurrence(&event, &sent.on, state.clock.now())?;
+    match attendance::walk_in(&state.db, event.id, at, &sent.name, by(&state, &viewer)).await {
+        Ok(_) => Ok(back(event.id, &day(at), "", "walk-in", sent.name.trim())),
         Err(StoreError::Invalid(i)) => {
-            render(
-                chrome,
-                &state,
-                &id,
-                DoorQuery::default(),
-                vec![i],
-                sent.name,
-            )
-            .await
+            let query = DoorQuery {
+                on: day(at),
+                ..DoorQuery::default()
+            };
+            render(chrome, &state, &id, query, vec![i], sent.name).await
         }
         Err(e) => Err(e.into()),
     }
@@ -217,6 +271,8 @@ pub struct UndoForm {
     attendance: String,
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    on: String,
 }
 
 pub async fn undo(
@@ -239,7 +295,7 @@ pub async fn undo(
             }
             e => e.into(),
         })?;
-    Ok(back(event.id, &sent.q, "undone", ""))
+    Ok(back(event.id, sent.on.trim(), &sent.q, "undone", ""))
 }
 
 #[derive(Template)]
@@ -247,6 +303,7 @@ pub async fn undo(
 struct CodePage {
     chrome: Chrome,
     event: EventView,
+    on: String,
     person_id: i64,
     name: String,
     already: Option<String>,
@@ -266,13 +323,14 @@ pub async fn by_code(
             "This check-in code is not for this event, or its answer was withdrawn. Find the person on the door list instead.".to_owned(),
         ));
     };
-    let already = coproduce_store::rsvps::own(&state.db, event.id, person_id)
+    let at = event.door_occurrence(state.clock.now());
+    let already = attendance::checked_in_at(&state.db, event.id, at, person_id)
         .await?
-        .and_then(|m| m.checked_in_at)
         .map(|t| format!("Already checked in at {}.", local_time::clock_time(t)));
     let page = CodePage {
         chrome: chrome.titled(format!("Check in {name}"), "events"),
-        event: EventView::from(&event),
+        on: day(at),
+        event: EventView::at(&event, at),
         person_id,
         name,
         already,
