@@ -655,6 +655,8 @@ async function browse(base) {
       await eventing.fill('#venue', 'Oval House, 52 Kennington Oval, SE11 5SW');
       await eventing.fill('#capacity', '2');
       await eventing.fill('#creche_capacity', '4');
+      const ledId = ledProject?.match(/\/projects\/(\d+)/)?.[1];
+      if (ledId) await eventing.fill('#projects', ledId);
       await Promise.all([
         eventing.waitForURL(/\/events\/\d+\?saved=created/, { timeout: NAV_TIMEOUT_MS }),
         eventing.click('main form[action="/events/new"] button[type="submit"]'),
@@ -671,6 +673,16 @@ async function browse(base) {
       if (!(await eventing.$('.qr svg'))) fail('/events/…', 'a confirmed answer shows no QR code');
       const repeats = await eventing.textContent('main');
       if (!repeats?.includes('first Wednesday')) fail('/events/…', 'the monthly meetup does not say it repeats on the first Wednesday');
+      if (ledId) {
+        // Feet, not talk: standing at the project's table from the board.
+        await eventing.goto(`${eventUrl}/tables`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+        await Promise.all([
+          eventing.waitForURL(/\/tables#tables$/, { timeout: NAV_TIMEOUT_MS }),
+          eventing.click('main form[action$="/tables"] button[type="submit"]'),
+        ]);
+        const here = await eventing.textContent('#tables');
+        if (!here?.includes('You are at this table') || !here.includes('1 person')) fail('/events/…/tables', 'after standing at a table the board does not show it');
+      }
       const ics = await eventing.request.get(`${base}/events.ics`);
       if (!(ics.headers()['content-type'] ?? '').startsWith('text/calendar')) fail('/events.ics', `content-type ${ics.headers()['content-type']}`);
     } catch (error) {
@@ -679,7 +691,7 @@ async function browse(base) {
       await eventing.close().catch(() => {});
     }
     if (eventUrl) {
-      await visitSignedIn([eventUrl, `${eventUrl}/edit`, `${eventUrl}/answers`, `${eventUrl}/door`, `${base}/events/new`, `${base}/account/calendar`], 'organiser');
+      await visitSignedIn([eventUrl, `${eventUrl}/edit`, `${eventUrl}/answers`, `${eventUrl}/door`, `${eventUrl}/tables`, `${base}/events/new`, `${base}/account/calendar`], 'organiser');
       const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', isMobile: true, hasTouch: true });
       const phoneAxe = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', bypassCSP: true });
       try {

@@ -216,6 +216,10 @@ pub struct EventForm {
     /// Numbers of the projects the event will work on.
     #[serde(default)]
     pub projects: String,
+    /// When every project's table should have someone, UK time on the
+    /// first day ("11:00"); empty for no check.
+    #[serde(default)]
+    pub tables_by: String,
 }
 
 /// An event that may be stored.
@@ -240,6 +244,8 @@ pub struct NewEvent {
     /// Lower-cased, without repeats.
     pub organiser_emails: Vec<String>,
     pub project_ids: Vec<i64>,
+    /// Minutes after the start by which every table should have someone.
+    pub tables_check_minutes: Option<i64>,
 }
 
 impl NewEvent {
@@ -604,6 +610,13 @@ impl NewEvent {
         }
         let organiser_emails = organiser_emails(&mut errors, &form.organisers);
         let project_ids = project_ids(&mut errors, &form.projects);
+        let tables_check_minutes = match (starts_at, ends_at) {
+            (Some(s), Some(e)) if e > s => crate::tables::parse_check_time(&form.tables_by, s, e)
+                .map_err(|e| errors.push(e))
+                .ok()
+                .flatten(),
+            _ => None,
+        };
         match (kind, format, starts_at, ends_at) {
             (Some(kind), Some(format), Some(starts_at), Some(ends_at)) if errors.is_empty() => {
                 Ok(NewEvent {
@@ -624,6 +637,7 @@ impl NewEvent {
                     repeats: rule,
                     organiser_emails,
                     project_ids,
+                    tables_check_minutes,
                 })
             }
             _ => Err(errors),

@@ -31,6 +31,7 @@ pub mod rsvps;
 pub mod series;
 pub mod sessions;
 pub mod skills;
+pub mod tables;
 pub mod text;
 pub mod throttle;
 pub mod tokens;

@@ -44,6 +44,9 @@ pub struct Event {
     pub series_ends_at: Option<DateTime<Utc>>,
     pub status: Status,
     pub cancel_reason: String,
+    /// Minutes after each date's start by which every table should have
+    /// someone.
+    pub tables_check_minutes: Option<i64>,
     /// Grows with every change, for calendars.
     pub sequence: i64,
     pub created_at: DateTime<Utc>,
@@ -118,7 +121,7 @@ const SELECT: &str =
     "SELECT e.id, e.kind, e.title, e.goals, e.description, e.format, e.meeting_link,
             e.venue, e.accessibility, e.ward_id, e.latitude, e.longitude, e.starts_at, e.ends_at,
             e.capacity, e.creche_capacity, e.repeats, e.series_ends_at, e.status, e.cancel_reason,
-            e.sequence, e.created_at, e.updated_at, w.name AS ward
+            e.sequence, e.created_at, e.updated_at, e.tables_check_minutes, w.name AS ward
      FROM events e LEFT JOIN wards w ON w.id = e.ward_id";
 
 fn event(r: &AnyRow) -> Result<Event> {
@@ -155,6 +158,7 @@ fn event(r: &AnyRow) -> Result<Event> {
         series_ends_at: series_end.as_deref().map(time::decode).transpose()?,
         status: Status::parse(&status)?,
         cancel_reason: r.try_get("cancel_reason")?,
+        tables_check_minutes: r.try_get("tables_check_minutes")?,
         sequence: r.try_get("sequence")?,
         created_at,
         updated_at: updated
@@ -458,7 +462,7 @@ async fn set_projects(
 
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 
-/// Binds an event's fields as $1 to $17, in the order the INSERT and the
+/// Binds an event's fields as $1 to $18, in the order the INSERT and the
 /// UPDATE both name them.
 fn bind_fields<'q>(query: AnyQuery<'q>, new: &'q NewEvent) -> AnyQuery<'q> {
     query
@@ -479,6 +483,7 @@ fn bind_fields<'q>(query: AnyQuery<'q>, new: &'q NewEvent) -> AnyQuery<'q> {
         .bind(new.creche_capacity)
         .bind(new.repeats.as_ref().map(Rule::to_rrule).unwrap_or_default())
         .bind(new.series_ends_at().map(time::encode))
+        .bind(new.tables_check_minutes)
 }
 
 fn summary(e: &NewEvent) -> serde_json::Value {
@@ -509,10 +514,10 @@ pub async fn create(db: &Db, new: &NewEvent, by: By) -> Result<i64> {
         sqlx::query(
             "INSERT INTO events (kind, title, goals, description, format, meeting_link, venue,
              accessibility, ward_id, latitude, longitude, starts_at, ends_at, capacity,
-             creche_capacity, repeats, series_ends_at, status, sequence, created_at, updated_at,
-             created_by)
+             creche_capacity, repeats, series_ends_at, tables_check_minutes, status, sequence,
+             created_at, updated_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-             'scheduled', 0, $18, $18, $19)
+             $18, 'scheduled', 0, $19, $19, $20)
          RETURNING id",
         ),
         new,
@@ -646,8 +651,8 @@ pub async fn update(db: &Db, id: i64, new: &NewEvent, by: By) -> Result<()> {
              meeting_link = $6, venue = $7, accessibility = $8, ward_id = $9, latitude = $10,
              longitude = $11, starts_at = $12, ends_at = $13, capacity = $14,
              creche_capacity = $15, repeats = $16, series_ends_at = $17,
-             sequence = sequence + 1, updated_at = $18
-         WHERE id = $19",
+             tables_check_minutes = $18, sequence = sequence + 1, updated_at = $19
+         WHERE id = $20",
         ),
         new,
     )

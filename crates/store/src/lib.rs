@@ -37,6 +37,7 @@ pub mod resources;
 pub mod risk;
 pub mod rsvps;
 pub mod skills;
+pub mod tables;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;

@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(20, "0020_matching"),
     migration!(21, "0021_rsvps"),
     migration!(22, "0022_event_details"),
+    migration!(23, "0023_event_tables"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

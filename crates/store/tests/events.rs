@@ -15,7 +15,8 @@ use coproduce_core::rsvps::{Needs, Place, Response};
 use coproduce_store::memberships::By;
 use coproduce_store::people::NewPerson;
 use coproduce_store::{
-    attendance, calendar, calendar_feeds, events, memberships, people, rsvps, Db, StoreError,
+    attendance, calendar, calendar_feeds, events, memberships, people, rsvps, tables, Db,
+    StoreError,
 };
 use sqlx::Row;
 
@@ -583,5 +584,92 @@ async fn a_series_keeps_each_dates_attendance_apart() {
             .unwrap();
         let list = attendance::door_list(db, id, july, "").await.unwrap();
         assert!(list[0].checked_in_at.is_none(), "July's door starts empty");
+    }
+}
+
+#[tokio::test]
+async fn people_stand_at_one_table_and_may_move() {
+    for t in common::engines().await {
+        let db = &t.db;
+        let officer = person(db, "Olu", Role::Officer).await;
+        let ama = person(db, "Ama", Role::Resident).await;
+        let ben = person(db, "Ben", Role::Resident).await;
+        let cat = person(db, "Cat", Role::Resident).await;
+        let garden = project(db, "Garden", ama).await;
+        let repair = project(db, "Repair cafe", ama).await;
+        let elsewhere = project(db, "Elsewhere", ama).await;
+        let form = EventForm {
+            projects: format!("{garden}, {repair}"),
+            tables_by: "11:00".into(),
+            ..make_day()
+        };
+        let new = parse(&form);
+        assert_eq!(new.tables_check_minutes, Some(60));
+        let id = events::create(db, &new, by(officer)).await.unwrap();
+        let e = events::get(db, id).await.unwrap().unwrap();
+        assert_eq!(e.tables_check_minutes, Some(60));
+        let at = e.starts_at;
+        for p in [ama, ben] {
+            rsvps::respond(db, id, p, Response::Going, &Needs::default(), by(p))
+                .await
+                .unwrap();
+        }
+        rsvps::respond(db, id, cat, Response::NotGoing, &Needs::default(), by(cat))
+            .await
+            .unwrap();
+
+        tables::stand(db, id, at, ama, Some(garden), by(ama))
+            .await
+            .unwrap();
+        tables::stand(db, id, at, ben, Some(garden), by(ben))
+            .await
+            .unwrap();
+        let counts = |b: Vec<tables::Table>| {
+            b.iter()
+                .map(|t| (t.title.clone(), t.people))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            counts(tables::board(db, id, at).await.unwrap()),
+            [("Garden".to_owned(), 2), ("Repair cafe".to_owned(), 0)]
+        );
+        // Moving leaves the first table; standing where one stands changes
+        // nothing and logs nothing.
+        tables::stand(db, id, at, ben, Some(repair), by(ben))
+            .await
+            .unwrap();
+        tables::stand(db, id, at, ben, Some(repair), by(ben))
+            .await
+            .unwrap();
+        assert_eq!(
+            counts(tables::board(db, id, at).await.unwrap()),
+            [("Garden".to_owned(), 1), ("Repair cafe".to_owned(), 1)]
+        );
+        assert_eq!(
+            count(
+                db,
+                "SELECT count(*) FROM audit_log WHERE action = 'event.table'"
+            )
+            .await,
+            3
+        );
+        assert_eq!(
+            tables::standing_at(db, id, at, ben).await.unwrap(),
+            Some(repair)
+        );
+        tables::stand(db, id, at, ben, None, by(ben)).await.unwrap();
+        assert_eq!(tables::standing_at(db, id, at, ben).await.unwrap(), None);
+
+        // Not coming, or a project the event does not work on: refused.
+        for (who, project) in [(cat, garden), (ama, elsewhere)] {
+            match tables::stand(db, id, at, who, Some(project), by(who)).await {
+                Err(StoreError::Invalid(i)) => assert_eq!(i.field, "project"),
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        }
+        // The organiser may stand anywhere on the board without answering.
+        tables::stand(db, id, at, officer, Some(repair), by(officer))
+            .await
+            .unwrap();
     }
 }

@@ -516,3 +516,88 @@ async fn the_api_answers_with_a_token_and_shows_needs_to_organisers_only() {
         assert!(event.get("meeting_link").is_none());
     }
 }
+
+#[tokio::test]
+async fn the_tables_board_counts_feet_and_flags_empty_tables() {
+    for app in TestApp::each(false).await {
+        let officer_id = app
+            .add_person("olu@example.org", "Olu Officer", Role::Officer)
+            .await;
+        let ama_id = app
+            .add_person("ama@example.org", "Ama Boateng", Role::Resident)
+            .await;
+        let officer = Session::of(&app, officer_id).await;
+        let ama = Session::of(&app, ama_id).await;
+        let mut ids = Vec::new();
+        for title in ["Garden", "Repair cafe"] {
+            let id: i64 = sqlx::query(
+                "INSERT INTO projects (title, summary, stage, lead_id, created_at, updated_at)
+                 VALUES ($1, '', 'idea', $2, $3, $3) RETURNING id",
+            )
+            .bind(title)
+            .bind(officer_id)
+            .bind(coproduce_store::time::encode(common::now()))
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+            .try_get("id")
+            .unwrap();
+            ids.push(id);
+        }
+        let form = vec![
+            ("kind", "make".to_owned()),
+            ("title", "Make day".to_owned()),
+            ("goals", "A lead for every table".to_owned()),
+            ("venue", "Brixton Library".to_owned()),
+            ("starts_at", "2026-12-05T10:00".to_owned()),
+            ("ends_at", "2026-12-05T16:00".to_owned()),
+            ("projects", format!("{}, {}", ids[0], ids[1])),
+            ("tables_by", "11:00".to_owned()),
+        ];
+        let id = create(&app, &officer, &form).await;
+        let tables = format!("/events/{id}/tables");
+        let api = format!("/api/v1/events/{id}/tables");
+
+        // Before answering, Ama may not stand anywhere.
+        let garden = ids[0].to_string();
+        let (status, body, _) = ama.post(&app, &tables, &[("project", &garden)]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("Answer that you are coming first"), "{body}");
+        ama.post(
+            &app,
+            &format!("/events/{id}/rsvp"),
+            &[("response", "going")],
+        )
+        .await;
+        let (status, _, location) = ama.post(&app, &tables, &[("project", &garden)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.ends_with("/tables#tables"), "{location}");
+        let (status, body) = get(&app, Some(&ama), &tables).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("You are at this table."), "{body}");
+        assert!(
+            body.contains("/static/tables.js"),
+            "the page refreshes itself"
+        );
+        let (_, body) = get(&app, None, &tables).await;
+        assert!(!body.contains("Ama"), "the board never names people");
+
+        // The board's JSON: one at the garden, nobody flagged before 11.
+        let (status, _, board) = app.get_json(&api).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(board["tables"][0]["title"], "Garden");
+        assert_eq!(board["tables"][0]["people"], 1);
+        assert_eq!(board["tables"][1]["people"], 0);
+        assert_eq!(board["tables"][1]["flagged"], false);
+        assert_eq!(board["check_at"], "2026-12-05T11:00:00Z");
+        // At 11 on the day, the empty table is flagged, on the page too.
+        app.clock
+            .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 5, 11, 0, 0).unwrap());
+        let (_, _, board) = app.get_json(&api).await;
+        assert_eq!(board["tables"][1]["flagged"], true);
+        assert_eq!(board["tables"][0]["flagged"], false);
+        let (_, body) = get(&app, None, &tables).await;
+        assert!(body.contains("tables__table--flagged"), "{body}");
+        app.clock.set(common::now());
+    }
+}

@@ -22,6 +22,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("coproduce.css"),
     },
     Asset {
+        name: "tables.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("tables.js"),
+    },
+    Asset {
         name: "icon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("icon.svg"),

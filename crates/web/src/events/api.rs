@@ -27,6 +27,27 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_event))
         .routes(routes!(get_own_rsvp, put_own_rsvp))
         .routes(routes!(list_rsvps))
+        .routes(routes!(get_tables))
+}
+
+/// The project tables of an event, for its current date: how many stand at
+/// each (never who), and which are flagged as empty.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{id}/tables",
+    tag = "events",
+    params(("id" = i64, Path, description = "The event's id")),
+    responses(
+        (status = 200, description = "The board", body = super::tables::BoardOut),
+        (status = 404, description = "No such event", body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn get_tables(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<super::tables::BoardOut>> {
+    let event = find(&state, id).await?;
+    Ok(Json(super::tables::board_of(&state, &event).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

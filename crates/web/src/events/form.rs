@@ -220,6 +220,14 @@ async fn form_of(state: &AppState, e: &Event) -> Result<EventForm> {
             .map(|(id, _)| id.to_string())
             .collect::<Vec<_>>()
             .join(", "),
+        tables_by: e
+            .tables_check_minutes
+            .map(|m| {
+                local_time::uk(e.starts_at + chrono::Duration::minutes(m))
+                    .format("%H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default(),
     })
 }
 

@@ -9,6 +9,7 @@ mod feeds;
 mod form;
 mod qr;
 mod rsvp;
+mod tables;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -57,6 +58,8 @@ pub fn router() -> Routes {
             door::walk_in,
         )
         .post("/events/{id}/door/undo", Action::ManageEvent, door::undo)
+        .get("/events/{id}/tables", Action::ReadPublic, tables::page)
+        .post("/events/{id}/tables", Action::RespondToEvent, tables::stand)
         .get(
             "/events/{id}/check-in/{code}",
             Action::ManageEvent,
