@@ -644,6 +644,8 @@ async function browse(base) {
     // phone-sized screen, where a person is checked in.
     const eventing = await strict.newPage();
     let eventUrl = null;
+    let roundUrl = null;
+    let openRoundChecked = false;
     try {
       await eventing.goto(`${base}/events/new`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
       await eventing.selectOption('#kind', 'meetup');
@@ -683,6 +685,24 @@ async function browse(base) {
         const here = await eventing.textContent('#tables');
         if (!here?.includes('You are at this table') || !here.includes('1 person')) fail('/events/…/tables', 'after standing at a table the board does not show it');
       }
+      // Choosing the next projects: a round opened, voted on, closed and
+      // decided through its forms.
+      await eventing.goto(`${eventUrl}/selection/new`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      await eventing.fill('#title', 'Our next projects');
+      await eventing.fill('#ideas', 'Tool library: lend drills and ladders\nSeed swap: spring and autumn');
+      await eventing.fill('#dots', '3');
+      await Promise.all([
+        eventing.waitForURL(/\/selection\/\d+$/, { timeout: NAV_TIMEOUT_MS }),
+        eventing.click('main form[action$="/selection"] button[type="submit"]'),
+      ]);
+      roundUrl = eventing.url();
+      await eventing.fill('#ballot-fields input >> nth=0', '2');
+      await eventing.fill('#ballot-fields input >> nth=1', '1');
+      await Promise.all([
+        eventing.waitForURL(/#ballot$/, { timeout: NAV_TIMEOUT_MS }),
+        eventing.click('main form[action$="/vote"] button[type="submit"]'),
+      ]);
+      openRoundChecked = true;
       const ics = await eventing.request.get(`${base}/events.ics`);
       if (!(ics.headers()['content-type'] ?? '').startsWith('text/calendar')) fail('/events.ics', `content-type ${ics.headers()['content-type']}`);
     } catch (error) {
@@ -691,6 +711,29 @@ async function browse(base) {
       await eventing.close().catch(() => {});
     }
     if (eventUrl) {
+      if (roundUrl && openRoundChecked) {
+        await visitSignedIn([roundUrl, `${eventUrl}/selection/new`], 'organiser, round open');
+        const deciding = await strict.newPage();
+        try {
+          await deciding.goto(roundUrl, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+          await Promise.all([
+            deciding.waitForURL(/#results$/, { timeout: NAV_TIMEOUT_MS }),
+            deciding.click('main form[action$="/close"] button[type="submit"]'),
+          ]);
+          await visitSignedIn([roundUrl], 'organiser, round closed');
+          await deciding.check('main form[action$="/decide"] input[name="chosen"] >> nth=0');
+          await Promise.all([
+            deciding.waitForURL(/#results$/, { timeout: NAV_TIMEOUT_MS }),
+            deciding.click('main form[action$="/decide"] button[type="submit"]'),
+          ]);
+          const outcome = await deciding.textContent('main table');
+          if (!outcome?.includes('Chosen: now a project')) fail('/events/…/selection/…', 'after deciding, no idea reads as chosen');
+        } catch (error) {
+          fail('/events/…/selection/…', `could not close and decide the round: ${error.message}`);
+        } finally {
+          await deciding.close().catch(() => {});
+        }
+      }
       await visitSignedIn([eventUrl, `${eventUrl}/edit`, `${eventUrl}/answers`, `${eventUrl}/door`, `${eventUrl}/tables`, `${base}/events/new`, `${base}/account/calendar`], 'organiser');
       const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', isMobile: true, hasTouch: true });
       const phoneAxe = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', bypassCSP: true });

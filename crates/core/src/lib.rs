@@ -28,6 +28,7 @@ pub mod reset;
 pub mod resources;
 pub mod risk;
 pub mod rsvps;
+pub mod selection;
 pub mod series;
 pub mod sessions;
 pub mod skills;

@@ -36,6 +36,7 @@ pub mod reconciliation;
 pub mod resources;
 pub mod risk;
 pub mod rsvps;
+pub mod selection;
 pub mod skills;
 pub mod tables;
 #[cfg(feature = "testing")]

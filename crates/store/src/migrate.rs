@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(21, "0021_rsvps"),
     migration!(22, "0022_event_details"),
     migration!(23, "0023_event_tables"),
+    migration!(24, "0024_selection"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

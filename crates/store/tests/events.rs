@@ -673,3 +673,127 @@ async fn people_stand_at_one_table_and_may_move() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_selection_round_counts_every_ballot_once_and_makes_projects() {
+    use coproduce_core::selection::{NewRound, RoundForm};
+    use coproduce_store::selection;
+
+    for t in common::engines().await {
+        let db = &t.db;
+        let officer = person(db, "Olu", Role::Officer).await;
+        let outsider = person(db, "Stranger", Role::Resident).await;
+        let idea = project(db, "Street piano", officer).await;
+        sqlx::query("UPDATE projects SET stage = 'idea' WHERE id = $1")
+            .bind(idea)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let id = events::create(db, &parse(&make_day()), by(officer))
+            .await
+            .unwrap();
+        let new = NewRound::parse(&RoundForm {
+            title: "Our next projects".into(),
+            method: "dots".into(),
+            dots: "3".into(),
+            ideas: "Tool library: lend drills\nSeed swap".into(),
+            projects: idea.to_string(),
+            ..RoundForm::default()
+        })
+        .unwrap();
+        let round = selection::open(db, id, &new, by(officer)).await.unwrap();
+        let r = selection::get(db, id, round).await.unwrap().unwrap();
+        let c: Vec<i64> = r.candidates.iter().map(|c| c.id).collect();
+        assert_eq!(c.len(), 3);
+        assert_eq!(r.candidates[2].project_id, Some(idea));
+
+        // Twelve people at the event vote at once; each ballot counts once.
+        let mut voters = Vec::new();
+        for n in 0..12 {
+            let p = person(db, &format!("Voter{n}"), Role::Resident).await;
+            rsvps::respond(db, id, p, Response::Maybe, &Needs::default(), by(p))
+                .await
+                .unwrap();
+            voters.push(p);
+        }
+        let ballots: Vec<Vec<(i64, i64)>> = (0..12)
+            .map(|n| match n % 3 {
+                0 => vec![(c[0], 3)],
+                1 => vec![(c[0], 1), (c[1], 2)],
+                _ => vec![(c[2], 1), (c[1], 1)],
+            })
+            .collect();
+        let mut tasks = Vec::new();
+        for (p, b) in voters.iter().zip(&ballots) {
+            let db = db.clone();
+            let (p, b) = (*p, b.clone());
+            tasks.push(tokio::spawn(async move {
+                selection::vote(&db, id, round, p, &b, by(p)).await
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        // Someone changes their mind: the new ballot replaces the old.
+        selection::vote(db, id, round, voters[0], &[(c[1], 3)], by(voters[0]))
+            .await
+            .unwrap();
+        // Too many dots, not at the event: refused.
+        assert!(
+            selection::vote(db, id, round, voters[1], &[(c[0], 4)], by(voters[1]))
+                .await
+                .is_err()
+        );
+        match selection::vote(db, id, round, outsider, &[(c[0], 1)], by(outsider)).await {
+            Err(StoreError::Invalid(i)) => assert!(i.message.contains("answer"), "{}", i.message),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let (counts, n) = selection::results(db, round).await.unwrap();
+        assert_eq!(n, 12);
+        // c0: three ballots of 3 (the fourth changed away) and four of 1 = 13;
+        // c1: four of 2, four of 1 and the changed 3 = 15; c2: four of 1.
+        let points: Vec<(i64, i64, i64)> = counts
+            .iter()
+            .map(|x| (x.candidate_id, x.points, x.voters))
+            .collect();
+        assert_eq!(points, [(c[1], 15, 9), (c[0], 13, 7), (c[2], 4, 4)]);
+
+        // Deciding needs the voting closed; then two go forward as projects.
+        assert!(selection::decide(db, id, round, &[c[1]], by(officer))
+            .await
+            .is_err());
+        selection::close(db, id, round, by(officer)).await.unwrap();
+        assert!(
+            selection::vote(db, id, round, voters[2], &[(c[0], 1)], by(voters[2]))
+                .await
+                .is_err()
+        );
+        let made = selection::decide(db, id, round, &[c[1], c[2]], by(officer))
+            .await
+            .unwrap();
+        assert_eq!(made[1], idea, "the recorded idea moves on, not copied");
+        for p in &made {
+            let stage: String = sqlx::query("SELECT stage FROM projects WHERE id = $1")
+                .bind(p)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+                .try_get(0)
+                .unwrap();
+            assert_eq!(stage, "selected");
+            assert_eq!(
+                selection::chosen_in(db, *p).await.unwrap().unwrap().1,
+                round
+            );
+        }
+        let history = count(
+            db,
+            "SELECT count(*) FROM project_stage_history WHERE to_stage = 'selected'",
+        )
+        .await;
+        assert_eq!(history, 2);
+        assert!(selection::decide(db, id, round, &[c[0]], by(officer))
+            .await
+            .is_err());
+    }
+}

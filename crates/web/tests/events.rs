@@ -601,3 +601,108 @@ async fn the_tables_board_counts_feet_and_flags_empty_tables() {
         app.clock.set(common::now());
     }
 }
+
+#[tokio::test]
+async fn a_round_is_opened_voted_closed_and_decided_through_the_pages() {
+    for app in TestApp::each(false).await {
+        let officer_id = app
+            .add_person("olu@example.org", "Olu Officer", Role::Officer)
+            .await;
+        let ama_id = app
+            .add_person("ama@example.org", "Ama Boateng", Role::Resident)
+            .await;
+        let officer = Session::of(&app, officer_id).await;
+        let ama = Session::of(&app, ama_id).await;
+        let id = create(&app, &officer, &meetup("10")).await;
+
+        let (status, _) = get(&app, Some(&ama), &format!("/events/{id}/selection/new")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let open = format!("/events/{id}/selection");
+        let (status, body, _) = officer
+            .post(
+                &app,
+                &open,
+                &[
+                    ("title", "Next"),
+                    ("method", "dots"),
+                    ("dots", "3"),
+                    ("ideas", "Seed swap"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("at least two ideas"), "{body}");
+        let (status, _, location) = officer
+            .post(
+                &app,
+                &open,
+                &[
+                    ("title", "Our next projects"),
+                    ("method", "dots"),
+                    ("dots", "3"),
+                    ("ideas", "Tool library: lend drills\nSeed swap"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let page = location.clone();
+        let round: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+        let (_, _, json) = app
+            .get_json(&format!("/api/v1/events/{id}/selection/{round}"))
+            .await;
+        let c0 = json["candidates"][0]["id"].as_i64().unwrap();
+        let c1 = json["candidates"][1]["id"].as_i64().unwrap();
+        assert!(
+            json["candidates"][0]["points"].is_null(),
+            "no counts while open"
+        );
+
+        // Ama answers, then spreads her dots: too many first.
+        ama.post(
+            &app,
+            &format!("/events/{id}/rsvp"),
+            &[("response", "going")],
+        )
+        .await;
+        let vote = format!("{page}/vote");
+        let (f0, f1) = (format!("c{c0}"), format!("c{c1}"));
+        let (status, body, _) = ama.post(&app, &vote, &[(&f0, "3"), (&f1, "1")]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("You have 3 dots and spent 4"), "{body}");
+        let (status, _, _) = ama.post(&app, &vote, &[(&f0, "2"), (&f1, "1")]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, body) = get(&app, Some(&ama), &page).await;
+        assert!(
+            body.contains("Change my vote") && body.contains("value=\"2\""),
+            "{body}"
+        );
+
+        // Closing shows the counts; deciding makes a project.
+        let (status, _, _) = ama.post(&app, &format!("{page}/close"), &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _, _) = officer.post(&app, &format!("{page}/close"), &[]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, _, json) = app
+            .get_json(&format!("/api/v1/events/{id}/selection/{round}"))
+            .await;
+        assert_eq!(json["state"], "closed");
+        assert_eq!(json["voters"], 1);
+        assert_eq!(json["candidates"][0]["points"], 2);
+        assert_eq!(json["candidates"][1]["points"], 1);
+        let c0s = c0.to_string();
+        let (status, _, _) = officer
+            .post(&app, &format!("{page}/decide"), &[("chosen", &c0s)])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, body) = get(&app, None, &page).await;
+        assert!(body.contains("Chosen: now a project"), "{body}");
+        let (_, _, json) = app
+            .get_json(&format!("/api/v1/events/{id}/selection/{round}"))
+            .await;
+        let project = json["candidates"][0]["project_id"].as_i64().unwrap();
+        let (_, _, p) = app.get_json(&format!("/api/v1/projects/{project}")).await;
+        assert_eq!(p["stage"], "selected");
+        let (_, event_page) = get(&app, None, &format!("/events/{id}")).await;
+        assert!(event_page.contains("Our next projects"));
+    }
+}

@@ -128,9 +128,10 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                     rule.path.replace("{id}", &project)
                 }
                 // The event is real; a check-in code is nobody's.
-                p if p.starts_with("/events/{id}") || p.starts_with("/api/v1/events/{id}") => {
-                    p.replace("{id}", &event).replace("{code}", "nosuchcode")
-                }
+                p if p.starts_with("/events/{id}") || p.starts_with("/api/v1/events/{id}") => p
+                    .replace("{id}", &event)
+                    .replace("{code}", "nosuchcode")
+                    .replace("{round}", "999999"),
                 // Nobody's calendar: whoever asks gets 404.
                 "/calendar/{token}" => "/calendar/nosuchtoken.ics".to_owned(),
                 "/static/{name}" => "/static/coproduce.css".to_owned(),

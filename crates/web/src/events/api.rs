@@ -28,6 +28,28 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_own_rsvp, put_own_rsvp))
         .routes(routes!(list_rsvps))
         .routes(routes!(get_tables))
+        .routes(routes!(get_round))
+}
+
+/// A selection round: its ideas, and their counts once voting closes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{id}/selection/{round}",
+    tag = "events",
+    params(
+        ("id" = i64, Path, description = "The event's id"),
+        ("round" = i64, Path, description = "The round's id")
+    ),
+    responses(
+        (status = 200, description = "The round", body = super::selection::RoundOut),
+        (status = 404, description = "No such event or round", body = Problem, content_type = "application/problem+json")
+    )
+)]
+async fn get_round(
+    State(state): State<AppState>,
+    Path((id, round)): Path<(i64, i64)>,
+) -> Result<super::selection::RoundJson> {
+    Ok(Json(super::selection::round_out(&state, id, round).await?))
 }
 
 /// The project tables of an event, for its current date: how many stand at

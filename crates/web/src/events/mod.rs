@@ -9,6 +9,7 @@ mod feeds;
 mod form;
 mod qr;
 mod rsvp;
+mod selection;
 mod tables;
 
 use askama::Template;
@@ -60,6 +61,36 @@ pub fn router() -> Routes {
         .post("/events/{id}/door/undo", Action::ManageEvent, door::undo)
         .get("/events/{id}/tables", Action::ReadPublic, tables::page)
         .post("/events/{id}/tables", Action::RespondToEvent, tables::stand)
+        .get(
+            "/events/{id}/selection/new",
+            Action::ManageEvent,
+            selection::new_form,
+        )
+        .post(
+            "/events/{id}/selection",
+            Action::ManageEvent,
+            selection::open,
+        )
+        .get(
+            "/events/{id}/selection/{round}",
+            Action::ReadPublic,
+            selection::show,
+        )
+        .post(
+            "/events/{id}/selection/{round}/vote",
+            Action::RespondToEvent,
+            selection::vote,
+        )
+        .post(
+            "/events/{id}/selection/{round}/close",
+            Action::ManageEvent,
+            selection::close,
+        )
+        .post(
+            "/events/{id}/selection/{round}/decide",
+            Action::ManageEvent,
+            selection::decide,
+        )
         .get(
             "/events/{id}/check-in/{code}",
             Action::ManageEvent,
@@ -293,6 +324,7 @@ pub(crate) struct ShowPage {
     may_manage: bool,
     creche: bool,
     notice: Option<&'static str>,
+    rounds: Vec<(i64, String, &'static str)>,
 }
 
 impl ShowPage {
@@ -373,6 +405,7 @@ pub(crate) async fn render_show(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let view = EventView::from(&event);
+    let event_id = event.id;
     let page = ShowPage {
         chrome: chrome
             .titled(view.title.clone(), "events")
@@ -397,6 +430,11 @@ pub(crate) async fn render_show(
         checkin_code,
         may_manage,
         notice,
+        rounds: coproduce_store::selection::for_event(&state.db, event_id)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.title, r.state.label()))
+            .collect(),
     };
     Ok((status, html(page)?).into_response())
 }
