@@ -778,3 +778,15 @@ pub async fn cancel(db: &Db, id: i64, reason: &str, by: By) -> Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// The event a project came from, if it names one.
+pub async fn origin_of(db: &Db, project_id: i64) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT origin_event_id FROM projects WHERE id = $1")
+        .bind(project_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get("origin_event_id")?,
+        None => None,
+    })
+}

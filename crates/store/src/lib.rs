@@ -33,6 +33,7 @@ pub mod people;
 pub mod privacy;
 pub mod projects;
 pub mod reconciliation;
+pub mod reminders;
 pub mod resources;
 pub mod risk;
 pub mod rsvps;

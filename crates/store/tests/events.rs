@@ -797,3 +797,82 @@ async fn a_selection_round_counts_every_ballot_once_and_makes_projects() {
             .is_err());
     }
 }
+
+#[tokio::test]
+async fn each_date_is_reminded_of_once_to_the_people_with_places() {
+    use coproduce_store::reminders;
+
+    for t in common::engines().await {
+        let db = &t.db;
+        let officer = person(db, "Olu", Role::Officer).await;
+        let ama = person(db, "Ama", Role::Resident).await;
+        let ben = person(db, "Ben", Role::Resident).await;
+        let cat = person(db, "Cat", Role::Resident).await;
+        // A weekly online drop-in for one place, from Wednesday 6 May, 6pm.
+        let form = EventForm {
+            kind: "meetup".into(),
+            title: "Online drop-in".into(),
+            format: "online".into(),
+            venue: String::new(),
+            meeting_link: "https://meet.example.org/weekly".into(),
+            starts_at: "2026-05-06T18:00".into(),
+            ends_at: "2026-05-06T19:00".into(),
+            repeats: "weekly".into(),
+            capacity: "1".into(),
+            ..make_day()
+        };
+        let id = events::create(db, &parse(&form), by(officer))
+            .await
+            .unwrap();
+        let cancelled = events::create(db, &parse(&make_day()), by(officer))
+            .await
+            .unwrap();
+        rsvps::respond(db, id, ama, Response::Going, &Needs::default(), by(ama))
+            .await
+            .unwrap();
+        rsvps::respond(db, id, ben, Response::Going, &Needs::default(), by(ben))
+            .await
+            .unwrap();
+        rsvps::respond(
+            db,
+            cancelled,
+            cat,
+            Response::Going,
+            &Needs::default(),
+            by(cat),
+        )
+        .await
+        .unwrap();
+        events::cancel(db, cancelled, "No hall", by(officer))
+            .await
+            .unwrap();
+        let reminders_sent = "SELECT count(*) FROM outbox WHERE kind = 'event_reminder'";
+
+        // Two days ahead, nothing is due.
+        assert_eq!(reminders::send_due(db, now()).await.unwrap(), 0);
+        // The day before the first date: Ama, who has the place, is told,
+        // with the link; Ben, waiting, is not; again an hour later, nothing.
+        let day_before = Utc.with_ymd_and_hms(2026, 5, 5, 17, 30, 0).unwrap();
+        assert_eq!(reminders::send_due(db, day_before).await.unwrap(), 1);
+        assert_eq!(
+            reminders::send_due(db, day_before + Duration::hours(1))
+                .await
+                .unwrap(),
+            0
+        );
+        let body: String = sqlx::query(
+            "SELECT body_text FROM outbox WHERE kind = 'event_reminder' AND to_address = 'ama@example.org'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+        assert!(body.contains("https://meet.example.org/weekly"), "{body}");
+        assert!(body.contains("Wednesday 6 May 2026, 6pm to 7pm"), "{body}");
+        // The next week's date is reminded of in its turn.
+        let next = Utc.with_ymd_and_hms(2026, 5, 12, 17, 30, 0).unwrap();
+        assert_eq!(reminders::send_due(db, next).await.unwrap(), 1);
+        assert_eq!(count(db, reminders_sent).await, 2);
+    }
+}

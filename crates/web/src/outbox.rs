@@ -312,6 +312,11 @@ impl Worker {
                         }
                         Err(e) => tracing::warn!(error = %e, "could not warn of expiring checks"),
                     }
+                    match coproduce_store::reminders::send_due(&db, now).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(emails = n, "reminded people of tomorrow's events"),
+                        Err(e) => tracing::warn!(error = %e, "could not send event reminders"),
+                    }
                 }
             }
         });

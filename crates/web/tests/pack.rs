@@ -90,6 +90,30 @@ async fn the_pack_reads_the_same_as_a_page_and_as_a_pdf_and_hides_what_it_should
     let id = propose(&app, &cookie, &csrf).await;
     contact(&app, &cookie, &csrf, id, "Gita Public", "public").await;
     contact(&app, &cookie, &csrf, id, "Hal Hidden", "officers").await;
+    // An event the project takes part in.
+    let officer = app
+        .add_person("olu@lambeth.test", "Olu Officer", Role::Officer)
+        .await;
+    let (o_cookie, o_csrf) = app.sign_in(officer).await;
+    let projects = id.to_string();
+    let res = app
+        .client
+        .post(format!("{}/events/new", app.base))
+        .header(header::COOKIE, &o_cookie)
+        .form(&[
+            ("csrf_token", o_csrf.as_str()),
+            ("kind", "make"),
+            ("title", "Growing make day"),
+            ("goals", "Plan the planting"),
+            ("venue", "Clapham Park"),
+            ("starts_at", "2026-12-05T10:00"),
+            ("ends_at", "2026-12-05T16:00"),
+            ("projects", projects.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     let page = app
         .get(&format!("/projects/{id}/pack"))
@@ -106,6 +130,8 @@ async fn the_pack_reads_the_same_as_a_page_and_as_a_pdf_and_hides_what_it_should
         "Budget",
         "Gita Public",
         "Clapham Park Homes",
+        "Growing make day",
+        "Took part",
     ] {
         assert!(page.contains(want), "{want} in the page");
     }

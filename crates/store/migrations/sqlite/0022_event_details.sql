@@ -68,3 +68,13 @@ CREATE TABLE calendar_feeds (
     token_hash TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL
 );
+
+-- Reminders sent the day before each date, so a date is never reminded of
+-- twice however often the sweep runs.
+CREATE TABLE event_reminders (
+    event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    occurrence TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    people INTEGER NOT NULL,
+    PRIMARY KEY (event_id, occurrence)
+);

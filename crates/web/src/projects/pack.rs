@@ -480,7 +480,64 @@ async fn assemble(state: &AppState, viewer: &Viewer, id: String) -> Result<(Docu
     let actor = crate::policy::actor(Some(viewer));
     let full = page::load(state, &actor, id).await?;
     let made_on = local_time::long_date(state.clock.now());
-    Ok((document(&full, &made_on), full.standing))
+    let mut doc = document(&full, &made_on);
+    let events = events_section(state, id).await?;
+    let at = doc
+        .sections
+        .iter()
+        .position(|s| s.heading == "What the project needs")
+        .map_or(doc.sections.len(), |i| i + 1);
+    doc.sections.insert(at, events);
+    Ok((doc, full.standing))
+}
+
+/// The events the project came from and took part in, and the round it
+/// was chosen in.
+async fn events_section(state: &AppState, project: i64) -> Result<Section> {
+    let events = coproduce_store::events::for_project(&state.db, project).await?;
+    let origin = coproduce_store::events::origin_of(&state.db, project).await?;
+    let chosen = coproduce_store::selection::chosen_in(&state.db, project).await?;
+    let mut blocks = Vec::new();
+    if let Some((event, _, round)) = &chosen {
+        let at = events
+            .iter()
+            .find(|e| e.id == *event)
+            .map(|e| format!(" at {}", e.title))
+            .unwrap_or_default();
+        blocks.push(Block::Paragraph {
+            text: format!("Chosen to go forward in \"{round}\"{at}."),
+        });
+    }
+    if events.is_empty() {
+        blocks.push(note(
+            "The project has not yet come from or taken part in an event.",
+        ));
+    } else {
+        blocks.push(Block::Table {
+            headers: vec![s("Event"), s("When"), s("The project")],
+            rows: events
+                .iter()
+                .map(|e| {
+                    let part = if Some(e.id) == origin {
+                        "Came from it"
+                    } else if e.is_cancelled() {
+                        "Was to take part (cancelled)"
+                    } else {
+                        "Took part"
+                    };
+                    vec![
+                        e.title.clone(),
+                        local_time::span(e.starts_at, e.ends_at),
+                        s(part),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    Ok(Section {
+        heading: s("Events"),
+        blocks,
+    })
 }
 
 #[derive(Template)]
