@@ -83,6 +83,10 @@ pub const API_WRITE_RULES: &[(&str, Action)] = &[
         Action::RequestResource,
     ),
     ("/api/v1/events/{id}/rsvp", Action::RespondToEvent),
+    (
+        "/api/v1/events/{id}/selection/{round}/vote",
+        Action::RespondToEvent,
+    ),
 ];
 
 /// A router that records the action of every route added to it.

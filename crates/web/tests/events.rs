@@ -704,5 +704,60 @@ async fn a_round_is_opened_voted_closed_and_decided_through_the_pages() {
         assert_eq!(p["stage"], "selected");
         let (_, event_page) = get(&app, None, &format!("/events/{id}")).await;
         assert!(event_page.contains("Our next projects"));
+
+        // Through the API, with a token: a second round, a ballot.
+        let (_, _, location) = officer
+            .post(
+                &app,
+                &open,
+                &[
+                    ("title", "Spring round"),
+                    ("method", "approval"),
+                    ("ideas", "Seed swap\nTool library"),
+                ],
+            )
+            .await;
+        let second: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+        let (_, _, json) = app
+            .get_json(&format!("/api/v1/events/{id}/selection/{second}"))
+            .await;
+        let first = json["candidates"][0]["id"].as_i64().unwrap();
+        let secret = format!("cpt_{}", "cd".repeat(32));
+        coproduce_store::tokens::create(
+            &app.db,
+            ama_id,
+            &TokenName::parse("ballots").unwrap(),
+            Scope::parse("write").unwrap(),
+            &coproduce_web::policy::hash_for_tests(&secret),
+            Via::Web,
+            common::now(),
+        )
+        .await
+        .unwrap();
+        let url = format!("{}/api/v1/events/{id}/selection/{second}/vote", app.base);
+        let res = app
+            .client
+            .post(&url)
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({ "marks": [{ "candidate_id": first, "dots": 2 }] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "approval marks once"
+        );
+        let res = app
+            .client
+            .post(&url)
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({ "marks": [{ "candidate_id": first, "dots": 1 }] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let round: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(round["voters"], 1);
     }
 }

@@ -29,6 +29,62 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_rsvps))
         .routes(routes!(get_tables))
         .routes(routes!(get_round))
+        .routes(routes!(post_ballot))
+}
+
+/// A ballot: dots (1 for approval) per idea; ideas left out get none.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BallotIn {
+    pub marks: Vec<MarkIn>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MarkIn {
+    pub candidate_id: i64,
+    pub dots: i64,
+}
+
+/// Casts or replaces your ballot in an open round.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{id}/selection/{round}/vote",
+    tag = "events",
+    params(
+        ("id" = i64, Path, description = "The event's id"),
+        ("round" = i64, Path, description = "The round's id")
+    ),
+    request_body = BallotIn,
+    responses(
+        (status = 200, description = "The round, with your ballot counted when it closes", body = super::selection::RoundOut),
+        (status = 401, description = "No valid API token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such event or round", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "What to change: too many dots, the round closed, not at the event", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+async fn post_ballot(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, round)): Path<(i64, i64)>,
+    bytes: Bytes,
+) -> Result<super::selection::RoundJson> {
+    let person = crate::api::token_holder(&viewer)?;
+    find(&state, id).await?;
+    let sent: BallotIn = crate::api::json_body(&bytes)?;
+    let ballot: Vec<(i64, i64)> = sent
+        .marks
+        .iter()
+        .map(|m| (m.candidate_id, m.dots))
+        .collect();
+    coproduce_store::selection::vote(&state.db, id, round, person, &ballot, by(&state, &viewer))
+        .await
+        .map_err(|e| match e {
+            coproduce_store::StoreError::NotFound => {
+                Error::NotFound(format!("There is no round {round} at event {id}."))
+            }
+            e => e.into(),
+        })?;
+    Ok(Json(super::selection::round_out(&state, id, round).await?))
 }
 
 /// A selection round: its ideas, and their counts once voting closes.
