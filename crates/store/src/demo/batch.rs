@@ -19,6 +19,13 @@ pub enum Value {
     MaybeInt(Option<i64>),
     MaybeText(Option<String>),
     Real(f64),
+    MaybeReal(Option<f64>),
+}
+
+impl From<Option<f64>> for Value {
+    fn from(v: Option<f64>) -> Self {
+        Value::MaybeReal(v)
+    }
 }
 
 impl From<f64> for Value {
@@ -104,6 +111,7 @@ async fn flush(
                 Value::MaybeInt(v) => query.bind(v),
                 Value::MaybeText(v) => query.bind(v),
                 Value::Real(v) => query.bind(v),
+                Value::MaybeReal(v) => query.bind(v),
             };
         }
     }

@@ -3,9 +3,15 @@
 //! and showcases, surgeries and walkabouts. They run from about three months
 //! before `now` to three months after, at real Lambeth venues, at London
 //! wall-clock times stored as UTC.
+//!
+//! `furnish` then gives them what the event form asks for beyond that:
+//! learning sessions held on a call, crèches at make days, drop-ins that
+//! meet monthly, and a cancellation or two, from a fork of its own.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
-use coproduce_core::events::EventKind;
+use coproduce_core::events::{EventKind, Format, Status};
+use coproduce_core::projects::details::Point;
+use coproduce_core::series::{self, Rule};
 use sqlx::AnyConnection;
 
 use super::batch::{self, Value};
@@ -27,6 +33,22 @@ pub struct DemoEvent {
     pub ends_at: DateTime<Utc>,
     pub capacity: Option<i64>,
     pub created_at: DateTime<Utc>,
+    pub format: Format,
+    pub meeting_link: String,
+    pub accessibility: String,
+    pub point: Option<Point>,
+    pub creche_capacity: Option<i64>,
+    /// An RFC 5545 rule, empty for a single event.
+    pub repeats: String,
+    /// When the last occurrence ends: `ends_at` for a single event, None
+    /// for a series without an end.
+    pub series_ends_at: Option<DateTime<Utc>>,
+    pub status: Status,
+    pub cancel_reason: String,
+    pub sequence: i64,
+    pub updated_at: DateTime<Utc>,
+    /// Set with the organisers, by `answers`: the first of them.
+    pub created_by: Option<i64>,
 }
 
 /// Days either side of `now` over which events are spread.
@@ -156,6 +178,21 @@ pub fn generate(rng: &mut Rng, count: usize, now: DateTime<Utc>) -> Vec<DemoEven
                 ends_at: slot.ends_at,
                 capacity,
                 created_at,
+                format: Format::InPerson,
+                meeting_link: String::new(),
+                accessibility: access(slot.venue).to_owned(),
+                point: Some(Point {
+                    lat_e6: venue.point.0,
+                    lon_e6: venue.point.1,
+                }),
+                creche_capacity: None,
+                repeats: String::new(),
+                series_ends_at: Some(slot.ends_at),
+                status: Status::Scheduled,
+                cancel_reason: String::new(),
+                sequence: 0,
+                updated_at: created_at,
+                created_by: None,
             }
         })
         .collect()
@@ -379,6 +416,237 @@ fn describe(
     }
 }
 
+/// What a venue offers people who need step-free access, a hearing loop or
+/// an accessible toilet. Made up, like everything held there, but one
+/// wording per venue: the same hall reads the same at every event in it.
+fn access(venue: usize) -> &'static str {
+    let texts: &[&str] = match VENUES[venue].kind {
+        VenueKind::Library => &[
+            "Step-free entrance and a lift to the meeting room. Accessible toilet on the ground floor, \
+             and a hearing loop at the front desk.",
+            "Step-free entrance from the street; the meeting room is on the ground floor. Accessible \
+             toilet, and a portable hearing loop you can ask for.",
+        ],
+        VenueKind::Hall => &[
+            "Step-free entrance by the side door, signed from the street. Accessible toilet, and \
+             chairs with arms on request.",
+            "A ramp to the main door and everything on one level. Accessible toilet; the hall has a \
+             hearing loop.",
+            "Three steps at the front door and a ramp at the back entrance: ring the bell and someone \
+             will open it. Accessible toilet.",
+        ],
+        VenueKind::Civic => &[
+            "Step-free entrance, lifts to every floor, accessible toilets and hearing loops in the \
+             meeting rooms. Ask at reception for a quiet room.",
+        ],
+        VenueKind::Outdoor => &[
+            "Firm, level paths to the meeting point, then grass that can be muddy after rain. \
+             Accessible toilet nearby, signed from the gate.",
+            "Level paths throughout; the nearest accessible toilet is a short walk away. Much of it \
+             is outdoors, so bring layers.",
+        ],
+    };
+    texts[venue % texts.len()]
+}
+
+/// The rule of the demo's own evening drop-in, as the brief for it reads:
+/// the first Wednesday of the month, 6 to 8pm.
+pub const FIRST_WEDNESDAY: &str = "FREQ=MONTHLY;BYDAY=1WE";
+
+/// Shares of learning sessions held only on a call, and on a call as well
+/// as in the room: officers across the borough join from their desks.
+const ONLINE: f64 = 0.25;
+const HYBRID: f64 = 0.2;
+
+/// Drop-ins in the window per monthly series: a small demo has one, a
+/// borough several.
+const MEETUPS_PER_SERIES: usize = 40;
+
+/// Events still to come per one called off.
+const UPCOMING_PER_CANCELLATION: usize = 100;
+
+const CANCEL_REASONS: &[&str] = &[
+    "The hall is closed for repairs after a leak, and no other room nearby is free that day. We \
+     will set a new date soon.",
+    "Too few people could come on this date. We will choose a new one with the people who answered.",
+    "The organiser is unwell. Everyone who answered will hear about the new date first.",
+];
+
+const PARK_CLOSED: &str =
+    "The park is closed that weekend for a festival. We are looking for a new date.";
+
+/// Gives planned events what the event form asks for besides a time and a
+/// place. Draws only from `rng`, so the events' titles and dates, and the
+/// projects that came from them, stay as `generate` made them; the one
+/// date it moves is a drop-in's, and only earlier, so that a project that
+/// came from it still came after it.
+pub fn furnish(rng: &mut Rng, events: &mut [DemoEvent], now: DateTime<Utc>) {
+    for e in events.iter_mut() {
+        match e.kind {
+            EventKind::Make => {
+                e.creche_capacity = Some(rng.between(8, 15));
+                e.accessibility
+                    .push_str(" A quiet room is kept free all day for anyone who needs a break.");
+            }
+            EventKind::Learning => {
+                let roll = rng.unit();
+                if roll < ONLINE + HYBRID {
+                    e.meeting_link = meeting_link(rng);
+                }
+                if roll < ONLINE {
+                    e.format = Format::Online;
+                    e.venue.clear();
+                    e.ward_id = None;
+                    e.point = None;
+                    e.accessibility = "Live captions are on for the whole call, and the slides \
+                                       are sent the day before."
+                        .to_owned();
+                } else if roll < ONLINE + HYBRID {
+                    e.format = Format::Hybrid;
+                    e.accessibility
+                        .push_str(" Live captions are on for anyone joining on the call.");
+                }
+            }
+            EventKind::Meetup | EventKind::Other => {}
+        }
+    }
+    repeat_monthly(rng, events, now);
+    cancel(rng, events, now);
+}
+
+/// "https://meet.example.org/xkq-mwtr-pdz": the shape video calls give out.
+fn meeting_link(rng: &mut Rng) -> String {
+    const LETTERS: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
+    let mut word =
+        |n: usize| -> String { (0..n).map(|_| char::from(*rng.pick(LETTERS))).collect() };
+    let (a, b, c) = (word(3), word(4), word(3));
+    format!("https://meet.example.org/{a}-{b}-{c}")
+}
+
+/// Turns drop-ins into monthly series that began before `now` and carry
+/// on after it. The first meets on the first Wednesday with no end: the
+/// drop-in that moves least to a first Wednesday at least six weeks before
+/// `now`, so that two of its dates have passed. Any others keep their date
+/// and its weekday of the month, for six months to a year.
+fn repeat_monthly(rng: &mut Rng, events: &mut [DemoEvent], now: DateTime<Utc>) {
+    let meetups = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Meetup)
+        .count();
+    let wanted = (meetups / MEETUPS_PER_SERIES).max(1);
+    let latest = local_date(now) - Duration::days(42);
+    let first = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == EventKind::Meetup)
+        .map(|(i, e)| {
+            let day = local_date(e.starts_at);
+            let to = first_wednesday_on_or_before(day.min(latest));
+            ((day - to).num_days(), e.id, i, to)
+        })
+        .min();
+    let Some((_, _, i, day)) = first else {
+        return;
+    };
+    let Ok(rule) = Rule::parse(FIRST_WEDNESDAY) else {
+        return;
+    };
+    let e = &mut events[i];
+    e.starts_at = london(day, (18, 0));
+    e.ends_at = london(day, (20, 0));
+    e.created_at = e.created_at.min(e.starts_at - Duration::days(21));
+    e.updated_at = e.created_at;
+    repeat(e, &rule);
+
+    let begun = |e: &DemoEvent| {
+        e.kind == EventKind::Meetup
+            && e.repeats.is_empty()
+            && e.starts_at < now - Duration::days(28)
+    };
+    let mut others: Vec<usize> = (0..events.len()).filter(|i| begun(&events[*i])).collect();
+    rng.shuffle(&mut others);
+    for i in others.into_iter().take(wanted - 1) {
+        let e = &mut events[i];
+        let mut rule = series::monthly_same_weekday(e.starts_at);
+        rule.count = Some(rng.between(6, 12) as u32);
+        let ends = rule
+            .last_start(e.starts_at)
+            .map(|last| last + (e.ends_at - e.starts_at));
+        if ends.is_some_and(|end| end > now) {
+            repeat(e, &rule);
+        }
+    }
+}
+
+fn repeat(e: &mut DemoEvent, rule: &Rule) {
+    e.repeats = rule.to_rrule();
+    e.series_ends_at = rule
+        .last_start(e.starts_at)
+        .map(|last| last + (e.ends_at - e.starts_at));
+    let when = rule.describe();
+    let mut chars = when.chars();
+    let when = match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => when,
+    };
+    e.description.push_str(&format!(" It meets on {when}."));
+}
+
+fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    coproduce_core::local_time::uk(t).date_naive()
+}
+
+/// The latest first Wednesday of a month on or before `day`, passing over
+/// New Year's Day and the 2nd: nobody starts a drop-in then.
+fn first_wednesday_on_or_before(day: NaiveDate) -> NaiveDate {
+    let first =
+        |d: NaiveDate| NaiveDate::from_weekday_of_month_opt(d.year(), d.month(), Weekday::Wed, 1);
+    let before_month = |d: NaiveDate| d.with_day(1).and_then(|d| d.pred_opt()).and_then(first);
+    let found = match first(day) {
+        Some(w) if w <= day => Some(w),
+        _ => before_month(day),
+    };
+    match found {
+        Some(w) if in_winter_break(w) => before_month(w).unwrap_or(w),
+        Some(w) => w,
+        None => day,
+    }
+}
+
+/// Calls off a few events still to come, never one of the next few: a demo
+/// should open on what is on.
+fn cancel(rng: &mut Rng, events: &mut [DemoEvent], now: DateTime<Utc>) {
+    let mut upcoming: Vec<usize> = (0..events.len())
+        .filter(|i| events[*i].starts_at > now && events[*i].repeats.is_empty())
+        .collect();
+    upcoming.sort_by_key(|i| (events[*i].starts_at, events[*i].id));
+    let wanted = (upcoming.len() / UPCOMING_PER_CANCELLATION).max(1);
+    let mut candidates: Vec<usize> = upcoming
+        .into_iter()
+        .skip(3)
+        .filter(|i| {
+            events[*i].kind != EventKind::Learning && events[*i].starts_at > now + Duration::days(5)
+        })
+        .collect();
+    rng.shuffle(&mut candidates);
+    for i in candidates.into_iter().take(wanted) {
+        let outdoor = VENUES
+            .iter()
+            .any(|v| v.name == events[i].venue && v.kind == VenueKind::Outdoor);
+        let reason = if outdoor {
+            PARK_CLOSED
+        } else {
+            rng.pick(CANCEL_REASONS)
+        };
+        let e = &mut events[i];
+        e.status = Status::Cancelled;
+        e.cancel_reason = reason.to_owned();
+        e.sequence += 1;
+        let told = now - Duration::days(rng.between(1, 6)) - Duration::minutes(rng.between(0, 600));
+        e.updated_at = told.max(e.created_at + (now - e.created_at) / 2);
+    }
+}
+
 /// The first of `days` on or after `day`, outside the winter break.
 fn next(day: NaiveDate, days: &[Weekday]) -> NaiveDate {
     let mut d = day;
@@ -437,6 +705,19 @@ pub async fn insert(
             Value::from(time::encode(e.ends_at)),
             Value::from(e.capacity),
             Value::from(time::encode(e.created_at)),
+            Value::from(e.format.as_str()),
+            Value::from(e.meeting_link.as_str()),
+            Value::from(e.accessibility.as_str()),
+            Value::from(e.point.map(Point::lat)),
+            Value::from(e.point.map(Point::lon)),
+            Value::from(e.creche_capacity),
+            Value::from(e.repeats.as_str()),
+            Value::from(e.series_ends_at.map(time::encode)),
+            Value::from(e.status.as_str()),
+            Value::from(e.cancel_reason.as_str()),
+            Value::from(e.sequence),
+            Value::from(time::encode(e.updated_at)),
+            Value::from(e.created_by),
         ]
     });
     batch::insert(
@@ -455,6 +736,19 @@ pub async fn insert(
             "ends_at",
             "capacity",
             "created_at",
+            "format",
+            "meeting_link",
+            "accessibility",
+            "latitude",
+            "longitude",
+            "creche_capacity",
+            "repeats",
+            "series_ends_at",
+            "status",
+            "cancel_reason",
+            "sequence",
+            "updated_at",
+            "created_by",
         ],
         rows,
         progress,
@@ -502,6 +796,114 @@ mod tests {
         let december = Utc.with_ymd_and_hms(2026, 12, 20, 9, 0, 0).unwrap();
         for now in [now(), december] {
             check_events(now);
+        }
+    }
+
+    #[test]
+    fn first_wednesdays_are_found_and_new_year_is_passed_over() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(first_wednesday_on_or_before(d(2026, 5, 1)), d(2026, 4, 1));
+        assert_eq!(first_wednesday_on_or_before(d(2026, 5, 6)), d(2026, 5, 6));
+        assert_eq!(first_wednesday_on_or_before(d(2026, 5, 31)), d(2026, 5, 6));
+        // 1 January 2025 was a Wednesday.
+        assert_eq!(first_wednesday_on_or_before(d(2025, 1, 20)), d(2024, 12, 4));
+    }
+
+    #[test]
+    fn furnished_events_meet_monthly_go_online_and_call_some_off() {
+        let december = Utc.with_ymd_and_hms(2026, 12, 20, 9, 0, 0).unwrap();
+        for (seed, count, now) in [(3, 600, now()), (4, 24, now()), (5, 24, december)] {
+            let mut events = generate(&mut Rng::new(seed), count, now);
+            let before = events.clone();
+            furnish(&mut Rng::new(seed).fork("details"), &mut events, now);
+            check_furnished(&before, &events, now);
+        }
+    }
+
+    fn check_furnished(before: &[DemoEvent], events: &[DemoEvent], now: DateTime<Utc>) {
+        let monthly: Vec<&DemoEvent> = events
+            .iter()
+            .filter(|e| e.repeats == FIRST_WEDNESDAY)
+            .collect();
+        assert_eq!(monthly.len(), 1, "one first-Wednesday drop-in");
+        let m = monthly[0];
+        let rule = Rule::parse(&m.repeats).unwrap();
+        rule.check_start(m.starts_at).unwrap();
+        let local = coproduce_core::local_time::uk(m.starts_at);
+        assert_eq!(
+            (
+                local.weekday(),
+                local.hour(),
+                (m.ends_at - m.starts_at).num_hours()
+            ),
+            (Weekday::Wed, 18, 2)
+        );
+        assert_eq!(m.kind, EventKind::Meetup);
+        assert_eq!(m.series_ends_at, None, "the drop-in has no end");
+        let dates = rule.occurrences(m.starts_at, m.ends_at - m.starts_at, m.starts_at, 20);
+        assert!(dates.iter().filter(|d| **d < now).count() >= 2, "{dates:?}");
+        assert!(dates.iter().any(|d| *d > now));
+        assert!(m.created_at < m.starts_at);
+        let was = before.iter().find(|e| e.id == m.id).unwrap();
+        assert!(m.starts_at <= was.starts_at, "moved only earlier");
+        assert_eq!(m.title, was.title, "projects that came from it name it");
+
+        for e in events.iter().filter(|e| !e.repeats.is_empty()) {
+            let rule = Rule::parse(&e.repeats).unwrap();
+            rule.check_start(e.starts_at).unwrap();
+            assert!(
+                e.series_ends_at.is_none_or(|end| end > now),
+                "{}",
+                e.repeats
+            );
+            assert!(e.description.contains("It meets on "), "{}", e.description);
+        }
+        for e in events.iter().filter(|e| e.repeats.is_empty()) {
+            assert_eq!(e.series_ends_at, Some(e.ends_at));
+        }
+
+        let cancelled: Vec<&DemoEvent> = events
+            .iter()
+            .filter(|e| e.status == Status::Cancelled)
+            .collect();
+        assert!(!cancelled.is_empty());
+        for e in cancelled {
+            assert!(e.starts_at > now + Duration::days(5), "{}", e.title);
+            assert!(!e.cancel_reason.is_empty() && e.sequence == 1);
+            assert!(e.created_at < e.updated_at && e.updated_at <= now);
+        }
+
+        for e in events {
+            match e.format {
+                Format::Online => {
+                    assert!(e.venue.is_empty() && e.point.is_none());
+                    assert!(e.meeting_link.starts_with("https://meet.example.org/"));
+                    coproduce_core::events::check_link(&e.meeting_link).unwrap();
+                }
+                Format::Hybrid => {
+                    assert!(!e.venue.is_empty() && e.point.is_some());
+                    coproduce_core::events::check_link(&e.meeting_link).unwrap();
+                }
+                Format::InPerson => {
+                    assert!(e.meeting_link.is_empty() && e.point.is_some());
+                    assert!(!e.accessibility.is_empty());
+                }
+            }
+            assert_eq!(
+                e.format != Format::InPerson,
+                e.kind == EventKind::Learning && !e.meeting_link.is_empty()
+            );
+            match e.kind {
+                EventKind::Make => {
+                    assert!(e.creche_capacity.is_some_and(|c| (8..=15).contains(&c)))
+                }
+                _ => assert_eq!(e.creche_capacity, None),
+            }
+        }
+        if events.len() >= 100 {
+            for format in Format::ALL {
+                assert!(events.iter().any(|e| e.format == format), "no {format:?}");
+            }
         }
     }
 

@@ -9,6 +9,7 @@
 //! `TABLES`, and draws from its own fork of the seed so the data of the
 //! existing stages stays as it was.
 
+mod answers;
 mod batch;
 mod details;
 mod events;
@@ -123,9 +124,9 @@ impl FromStr for Scale {
 }
 
 /// Told how far `generate` has got. `stage` is one of "wards", "people",
-/// "organisations", "events", "projects", "project details", "risk register",
-/// "money" and "resources" (more as the generator grows), in that order; `total` is the
-/// number of rows that stage will write.
+/// "organisations", "events", "projects", "event answers", "project details",
+/// "risk register", "money", "resources" and "skills" (more as the generator
+/// grows), in that order; `total` is the number of rows that stage will write.
 pub trait Progress: Send + Sync {
     fn start(&self, stage: &str, total: u64);
     fn advance(&self, n: u64);
@@ -165,13 +166,19 @@ pub struct DemoSummary {
     pub sign_ins: Vec<DemoSignIn>,
 }
 
-/// The tables the demo fills with explicit ids, children before parents:
-/// wiped in this order, and on PostgreSQL their id sequences are moved past
-/// the demo's ids. Projects go first: they refer to events, organisations,
-/// people and wards, and take the project_* tables with them (by ON DELETE
-/// CASCADE on SQLite, by TRUNCATE ... CASCADE on PostgreSQL), so that no
-/// later delete has to look through them row by row.
+/// The tables the demo fills, children before parents: wiped in this order,
+/// and on PostgreSQL the id sequences of those with ids (all but
+/// `LINK_TABLES`) are moved past the demo's ids. The events' own tables go
+/// first, before the projects and people they name would drag them out by
+/// cascade, row by row. Projects go next: they refer to events,
+/// organisations, people and wards, and take the project_* tables with them
+/// (by ON DELETE CASCADE on SQLite, by TRUNCATE ... CASCADE on PostgreSQL),
+/// so that no later delete has to look through them row by row.
 const TABLES: &[&str] = &[
+    "event_attendance",
+    "event_rsvps",
+    "event_organisers",
+    "event_projects",
     "resource_bookings",
     "resources",
     "expenses",
@@ -189,6 +196,9 @@ const TABLES: &[&str] = &[
     "people",
     "wards",
 ];
+
+/// Tables of `TABLES` keyed by the two rows they link, with no id sequence.
+const LINK_TABLES: &[&str] = &["event_organisers", "event_projects"];
 
 /// Tables the demo does not fill whose rows belong to its accounts without a
 /// foreign key to say so (tables with one go by cascade on both engines).
@@ -211,6 +221,7 @@ struct Plan {
     register: std::result::Result<risk::Register, String>,
     money: std::result::Result<money::Money, String>,
     resources: resources::Pool,
+    answers: answers::Answers,
 }
 
 fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
@@ -218,7 +229,7 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
     let sizes = scale.sizes();
     let mut people = people::generate(&mut root.fork("people"), sizes.people, now);
     let mut projects = projects::generate(&mut root.fork("projects"), sizes.projects, &people, now);
-    let events = events::generate(&mut root.fork("events"), sizes.events, now);
+    let mut events = events::generate(&mut root.fork("events"), sizes.events, now);
     let details = details::generate(
         &mut root.fork("details"),
         &mut projects,
@@ -226,6 +237,9 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
         &events,
         now,
     );
+    // Once `details` has read the events for the projects that came from
+    // them: furnishing renames none and moves none later (see `furnish`).
+    events::furnish(&mut root.fork("event details"), &mut events, now);
     let organisations = details::organisations(now);
     let register = risk::generate(
         &mut root.fork("risk"),
@@ -252,6 +266,13 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
         money::mark_sign_ins(m, &mut people);
     }
     let resources = resources::generate(&mut root.fork("resources"), &projects, &people, now);
+    let answers = answers::generate(
+        &mut root.fork("event answers"),
+        &mut events,
+        &people,
+        &projects,
+        now,
+    );
     Plan {
         people,
         organisations,
@@ -261,6 +282,7 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
         register,
         money,
         resources,
+        answers,
     }
 }
 
@@ -360,6 +382,11 @@ pub async fn generate(
     let projects = projects::insert(conn, db.backend(), &plan.projects, progress).await?;
     progress.finish();
 
+    // After the projects, which events work on.
+    progress.start("event answers", plan.answers.rows());
+    let event_answers = answers::insert(conn, db.backend(), &plan.answers, progress).await?;
+    progress.finish();
+
     progress.start("project details", plan.details.rows());
     let project_details = details::insert(conn, db.backend(), &plan.details, progress).await?;
     progress.finish();
@@ -401,7 +428,7 @@ pub async fn generate(
     if db.backend() == Backend::Postgres {
         // The rows carry explicit ids, which identity columns do not notice:
         // without this the next person to sign up would collide with id 1.
-        for table in TABLES {
+        for table in TABLES.iter().filter(|t| !LINK_TABLES.contains(t)) {
             sqlx::query(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
                  COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
@@ -435,6 +462,7 @@ pub async fn generate(
                 "people": people,
                 "projects": projects,
                 "events": events,
+                "event_answers": event_answers,
                 "organisations": organisations,
                 "project_details": project_details,
                 "risk_register": register_rows,

@@ -1997,6 +1997,7 @@ pub async fn insert(
                 Value::MaybeInt(v) => q.bind(v),
                 Value::MaybeText(v) => q.bind(v),
                 Value::Real(v) => q.bind(v),
+                Value::MaybeReal(v) => q.bind(v),
             };
         }
         q.bind(FUND_HOLDER_ID).execute(&mut *conn).await?;

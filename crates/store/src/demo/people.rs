@@ -43,6 +43,11 @@ const FIXED: [(&str, &str, Role, Option<&str>); 3] = [
 /// as a resident shows something of one's own.
 pub const DEMO_RESIDENT_ID: i64 = 3;
 
+/// The ids of the fixed admin and officer, who organise events for the same
+/// reason.
+pub const DEMO_ADMIN_ID: i64 = 1;
+pub const DEMO_OFFICER_ID: i64 = 2;
+
 pub fn sign_ins() -> Vec<DemoSignIn> {
     FIXED
         .iter()
@@ -228,5 +233,7 @@ mod tests {
             people[DEMO_RESIDENT_ID as usize - 1].email,
             "resident@example.org"
         );
+        assert_eq!(people[DEMO_ADMIN_ID as usize - 1].role, Role::Admin);
+        assert_eq!(people[DEMO_OFFICER_ID as usize - 1].role, Role::Officer);
     }
 }

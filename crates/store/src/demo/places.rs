@@ -61,10 +61,23 @@ pub struct Venue {
     pub name: &'static str,
     pub ward: &'static str,
     pub kind: VenueKind,
+    /// Where to put the pin, in millionths of a degree: close enough to
+    /// find the door from the map, not a surveyed point.
+    pub point: (i64, i64),
 }
 
-const fn venue(name: &'static str, ward: &'static str, kind: VenueKind) -> Venue {
-    Venue { name, ward, kind }
+const fn venue(
+    name: &'static str,
+    ward: &'static str,
+    kind: VenueKind,
+    point: (i64, i64),
+) -> Venue {
+    Venue {
+        name,
+        ward,
+        kind,
+        point,
+    }
 }
 
 pub const VENUES: &[Venue] = &[
@@ -72,167 +85,205 @@ pub const VENUES: &[Venue] = &[
         "Brixton Library, Brixton Oval",
         "Brixton Windrush",
         VenueKind::Library,
+        (51_461_400, -115_600),
     ),
     venue(
         "Clapham Library, Mary Seacole Centre",
         "Clapham Town",
         VenueKind::Library,
+        (51_463_800, -132_500),
     ),
     venue(
         "Streatham Library, Streatham High Road",
         "Streatham St Leonard's",
         VenueKind::Library,
+        (51_427_800, -130_400),
     ),
     venue(
         "Tate South Lambeth Library, South Lambeth Road",
         "Vauxhall",
         VenueKind::Library,
+        (51_478_700, -123_300),
     ),
     venue(
         "Durning Library, Kennington Lane",
         "Kennington",
         VenueKind::Library,
+        (51_488_500, -111_300),
     ),
     venue(
         "Minet Library, Knatchbull Road",
         "Myatt's Field",
         VenueKind::Library,
+        (51_472_700, -101_000),
     ),
     venue(
         "West Norwood Library, Norwood High Street",
         "Knight's Hill",
         VenueKind::Library,
+        (51_431_800, -103_500),
     ),
     venue(
         "Carnegie Library, Herne Hill Road",
         "Herne Hill & Loughborough Junction",
         VenueKind::Library,
+        (51_459_200, -95_500),
     ),
     venue(
         "Waterloo Library, Lower Marsh",
         "Waterloo & South Bank",
         VenueKind::Library,
+        (51_499_800, -112_800),
     ),
     venue(
         "Upper Norwood Library Hub, Westow Hill",
         "Gipsy Hill",
         VenueKind::Library,
+        (51_419_000, -84_300),
     ),
     venue(
         "Lambeth Town Hall, Acre Lane",
         "Brixton Acre Lane",
         VenueKind::Civic,
+        (51_460_600, -117_900),
     ),
     venue(
         "Lambeth Civic Centre, Brixton Hill",
         "Brixton Acre Lane",
         VenueKind::Civic,
+        (51_459_700, -117_700),
     ),
     venue(
         "Angell Town Community Centre",
         "Brixton North",
         VenueKind::Hall,
+        (51_470_500, -112_500),
     ),
     venue(
         "Loughborough Junction community hall, Loughborough Road",
         "Herne Hill & Loughborough Junction",
         VenueKind::Hall,
+        (51_467_700, -105_000),
     ),
     venue(
         "Stockwell Park community centre, Stockwell Road",
         "Stockwell East",
         VenueKind::Hall,
+        (51_470_000, -116_000),
     ),
     venue(
         "Larkhall community rooms, Larkhall Lane",
         "Stockwell West & Larkhall",
         VenueKind::Hall,
+        (51_472_500, -132_500),
     ),
     venue(
         "Clapham Park community centre, Kings Avenue",
         "Clapham Park",
         VenueKind::Hall,
+        (51_449_000, -129_000),
     ),
     venue(
         "Abbeville community room, Abbeville Road",
         "Clapham Common & Abbeville",
         VenueKind::Hall,
+        (51_454_500, -144_000),
     ),
-    venue("Landor Road tenants' hall", "Clapham East", VenueKind::Hall),
+    venue(
+        "Landor Road tenants' hall",
+        "Clapham East",
+        VenueKind::Hall,
+        (51_467_000, -124_000),
+    ),
     venue(
         "Oval community hall, Kennington Oval",
         "Oval",
         VenueKind::Hall,
+        (51_483_000, -115_000),
     ),
     venue(
         "Tulse Hill Estate community hall",
         "Brixton Rush Common",
         VenueKind::Hall,
+        (51_451_200, -114_800),
     ),
     venue(
         "St Martin's community rooms, Palace Road",
         "St Martin's",
         VenueKind::Hall,
+        (51_442_000, -118_000),
     ),
     venue(
         "Streatham Hill community hall, Leigham Court Road",
         "Streatham Hill East",
         VenueKind::Hall,
+        (51_434_000, -124_000),
     ),
     venue(
         "Thornton community rooms, Christchurch Road",
         "Streatham Hill West & Thornton",
         VenueKind::Hall,
+        (51_440_000, -123_000),
     ),
     venue(
         "Streatham Vale community centre, Streatham Vale",
         "Streatham Common & Vale",
         VenueKind::Hall,
+        (51_415_000, -138_000),
     ),
     venue(
         "Wellfield Road community room",
         "Streatham Wells",
         VenueKind::Hall,
+        (51_427_500, -122_500),
     ),
     venue(
         "West Dulwich community hall, Thurlow Park Road",
         "West Dulwich",
         VenueKind::Hall,
+        (51_440_500, -98_500),
     ),
     venue(
         "Oasis Hub Waterloo, Kennington Road",
         "Waterloo & South Bank",
         VenueKind::Hall,
+        (51_498_500, -111_700),
     ),
     venue(
         "Kennington Park community hub",
         "Kennington",
         VenueKind::Hall,
+        (51_484_000, -106_000),
     ),
     venue(
         "Vauxhall City Farm, Tyers Street",
         "Vauxhall",
         VenueKind::Outdoor,
+        (51_486_400, -118_800),
     ),
     venue(
         "Brockwell Park Community Greenhouses",
         "Herne Hill & Loughborough Junction",
         VenueKind::Outdoor,
+        (51_454_000, -104_000),
     ),
     venue(
         "Myatt's Fields Park, Cormont Road",
         "Myatt's Field",
         VenueKind::Outdoor,
+        (51_473_500, -100_000),
     ),
     venue(
         "Streatham Common, the Rookery gate",
         "Streatham Common & Vale",
         VenueKind::Outdoor,
+        (51_420_000, -118_000),
     ),
     venue(
         "Norwood Park, Elder Road",
         "Knight's Hill",
         VenueKind::Outdoor,
+        (51_427_000, -100_000),
     ),
 ];
 
@@ -378,6 +429,24 @@ mod tests {
         for p in PLACES {
             assert!(ward_index(p.ward).is_some(), "{}: no ward {}", p.at, p.ward);
         }
+    }
+
+    #[test]
+    fn every_venue_is_pinned_inside_lambeth() {
+        // Lambeth's extremes, with a little room: a swapped pair or a slip
+        // of a digit lands far outside.
+        for v in VENUES {
+            let (lat, lon) = v.point;
+            assert!(
+                (51_410_000..=51_512_000).contains(&lat) && (-152_000..=-78_000).contains(&lon),
+                "{}: {lat}, {lon}",
+                v.name
+            );
+        }
+        let mut names: Vec<&str> = VENUES.iter().map(|v| v.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), VENUES.len(), "a venue is found by its name");
     }
 
     #[test]

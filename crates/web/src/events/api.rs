@@ -148,6 +148,8 @@ pub struct EventOut {
     /// The first occurrence.
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    /// The next occurrence that has not ended; absent once all have.
+    pub next_starts_at: Option<DateTime<Utc>>,
     /// How many can come; absent when there is no limit.
     pub capacity: Option<i64>,
     /// How many children the crèche takes; absent when there is none.
@@ -159,9 +161,11 @@ pub struct EventOut {
     pub cancel_reason: String,
 }
 
-impl From<Event> for EventOut {
-    fn from(e: Event) -> Self {
+impl EventOut {
+    /// The event as the API gives it at `now`.
+    pub fn at(e: Event, now: DateTime<Utc>) -> Self {
         Self {
+            next_starts_at: e.next_start(now),
             id: e.id,
             kind: e.kind.as_str().to_owned(),
             title: e.title,
@@ -193,7 +197,10 @@ impl From<Event> for EventOut {
 )]
 async fn list_events(State(state): State<AppState>) -> Result<Json<Vec<EventOut>>> {
     let events = store::upcoming(&state.db, state.clock.now(), 200).await?;
-    Ok(Json(events.into_iter().map(EventOut::from).collect()))
+    let now = state.clock.now();
+    Ok(Json(
+        events.into_iter().map(|e| EventOut::at(e, now)).collect(),
+    ))
 }
 
 /// One event.
@@ -209,7 +216,7 @@ async fn list_events(State(state): State<AppState>) -> Result<Json<Vec<EventOut>
 )]
 async fn get_event(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<EventOut>> {
     let event = find(&state, id).await?;
-    Ok(Json(event.into()))
+    Ok(Json(EventOut::at(event, state.clock.now())))
 }
 
 async fn find(state: &AppState, id: i64) -> Result<Event> {

@@ -153,7 +153,7 @@ pub struct EventView {
 
 impl EventView {
     /// The view of one occurrence: a series shows the date asked for.
-    fn at(e: &Event, start: DateTime<Utc>) -> Self {
+    pub(crate) fn at(e: &Event, start: DateTime<Utc>) -> Self {
         let mut view = Self::from(e);
         view.when = local_time::span(start, start + e.length());
         view

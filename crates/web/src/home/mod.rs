@@ -48,7 +48,8 @@ struct StageLink {
 }
 
 async fn page(chrome: Chrome, State(state): State<AppState>) -> Result<Html<String>> {
-    let data = home::load(&state.db, state.clock.now()).await?;
+    let now = state.clock.now();
+    let data = home::load(&state.db, now).await?;
     let total_projects = data.projects_by_stage.iter().map(|(_, n)| n).sum();
     let open_projects = data
         .projects_by_stage
@@ -76,8 +77,8 @@ async fn page(chrome: Chrome, State(state): State<AppState>) -> Result<Html<Stri
         chrome: chrome.titled("What is happening", "home"),
         events: data
             .upcoming_events
-            .into_iter()
-            .map(EventView::from)
+            .iter()
+            .map(|e| EventView::at(e, e.next_start(now).unwrap_or(e.starts_at)))
             .collect(),
         projects: data
             .recent_projects
@@ -127,12 +128,13 @@ pub struct HomeData {
     responses((status = 200, description = "The home page's data", body = HomeData))
 )]
 async fn home_data(State(state): State<AppState>) -> Result<Json<HomeData>> {
-    let data = home::load(&state.db, state.clock.now()).await?;
+    let now = state.clock.now();
+    let data = home::load(&state.db, now).await?;
     Ok(Json(HomeData {
         upcoming_events: data
             .upcoming_events
             .into_iter()
-            .map(EventOut::from)
+            .map(|e| EventOut::at(e, now))
             .collect(),
         projects_by_stage: data
             .projects_by_stage
