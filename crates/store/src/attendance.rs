@@ -12,7 +12,6 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::audit::{self, NewEntry};
 use crate::memberships::By;
 use crate::{time, Db, Result, StoreError};
 
@@ -69,18 +68,13 @@ pub async fn check_in(
     .await?
     .try_get("checked_in_at")?;
     if inserted {
-        audit::append(
+        crate::events::log(
             &mut tx,
             db.backend(),
-            &NewEntry {
-                actor: by.actor,
-                via: by.via,
-                action: "event.check_in",
-                object_type: "event",
-                object_id: event_id.to_string(),
-                summary: json!({ "person": person_id, "occurrence": occurrence }),
-            },
-            by.now,
+            by,
+            "event.check_in",
+            event_id,
+            json!({ "person": person_id, "occurrence": occurrence }),
         )
         .await?;
     }
@@ -118,19 +112,14 @@ pub async fn walk_in(
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
-    audit::append(
+    // A walk-in's name stays in the door list, out of the log.
+    crate::events::log(
         &mut tx,
         db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "event.walk_in",
-            object_type: "event",
-            object_id: event_id.to_string(),
-            // A walk-in's name stays in the door list, out of the log.
-            summary: json!({ "attendance": id }),
-        },
-        by.now,
+        by,
+        "event.walk_in",
+        event_id,
+        json!({ "attendance": id }),
     )
     .await?;
     tx.commit().await?;
@@ -149,18 +138,13 @@ pub async fn undo(db: &Db, event_id: i64, attendance_id: i64, by: By) -> Result<
     if gone == 0 {
         return Err(StoreError::NotFound);
     }
-    audit::append(
+    crate::events::log(
         &mut tx,
         db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "event.check_in_undone",
-            object_type: "event",
-            object_id: event_id.to_string(),
-            summary: json!({ "attendance": attendance_id }),
-        },
-        by.now,
+        by,
+        "event.check_in_undone",
+        event_id,
+        json!({ "attendance": attendance_id }),
     )
     .await?;
     tx.commit().await?;

@@ -530,20 +530,7 @@ pub async fn create(db: &Db, new: &NewEvent, by: By) -> Result<i64> {
     let id: i64 = row.try_get("id")?;
     set_organisers(&mut tx, id, &organisers, &now).await?;
     set_projects(&mut tx, id, &new.project_ids).await?;
-    audit::append(
-        &mut tx,
-        db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "event.create",
-            object_type: "event",
-            object_id: id.to_string(),
-            summary: summary(new),
-        },
-        by.now,
-    )
-    .await?;
+    crate::events::log(&mut tx, db.backend(), by, "event.create", id, summary(new)).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -707,20 +694,7 @@ pub async fn update(db: &Db, id: i64, new: &NewEvent, by: By) -> Result<()> {
     let mut entry = summary(new);
     entry["promoted"] = json!(promoted);
     entry["told"] = json!(moved);
-    audit::append(
-        &mut tx,
-        db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "event.update",
-            object_type: "event",
-            object_id: id.to_string(),
-            summary: entry,
-        },
-        by.now,
-    )
-    .await?;
+    crate::events::log(&mut tx, db.backend(), by, "event.update", id, entry).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -761,18 +735,13 @@ pub async fn cancel(db: &Db, id: i64, reason: &str, by: By) -> Result<()> {
         by.now,
     )
     .await?;
-    audit::append(
+    crate::events::log(
         &mut tx,
         db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "event.cancel",
-            object_type: "event",
-            object_id: id.to_string(),
-            summary: json!({ "reason": reason, "told": coming.len() }),
-        },
-        by.now,
+        by,
+        "event.cancel",
+        id,
+        json!({ "reason": reason, "told": coming.len() }),
     )
     .await?;
     tx.commit().await?;
@@ -789,4 +758,26 @@ pub async fn origin_of(db: &Db, project_id: i64) -> Result<Option<i64>> {
         Some(r) => r.try_get("origin_event_id")?,
         None => None,
     })
+}
+
+/// The audit entry of a change to an event (its answers, door, tables and
+/// rounds included), inside the caller's transaction.
+pub(crate) async fn log(
+    tx: &mut Transaction<'_, Any>,
+    backend: crate::Backend,
+    by: By,
+    action: &'static str,
+    event_id: i64,
+    summary: serde_json::Value,
+) -> Result<()> {
+    let entry = NewEntry {
+        actor: by.actor,
+        via: by.via,
+        action,
+        object_type: "event",
+        object_id: event_id.to_string(),
+        summary,
+    };
+    audit::append(tx, backend, &entry, by.now).await?;
+    Ok(())
 }

@@ -7,7 +7,6 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
 
-use crate::audit::{self, NewEntry};
 use crate::memberships::By;
 use crate::{time, Backend, Db, Result, StoreError};
 
@@ -141,24 +140,19 @@ pub async fn respond(
     } else {
         Vec::new()
     };
-    audit::append(
+    // What they need stays out of the log, which outlives erasure.
+    crate::events::log(
         &mut tx,
         db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "event.rsvp",
-            object_type: "event",
-            object_id: event_id.to_string(),
-            // What they need stays out of the log, which outlives erasure.
-            summary: json!({
-                "person": person_id,
-                "response": response.as_str(),
-                "place": place.map(Place::as_str),
-                "promoted": promoted,
-            }),
-        },
-        by.now,
+        by,
+        "event.rsvp",
+        event_id,
+        json!({
+            "person": person_id,
+            "response": response.as_str(),
+            "place": place.map(Place::as_str),
+            "promoted": promoted,
+        }),
     )
     .await?;
     tx.commit().await?;

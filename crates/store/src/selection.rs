@@ -11,7 +11,6 @@ use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::audit::{self, NewEntry};
 use crate::memberships::By;
 use crate::{time, Db, Result, StoreError};
 
@@ -173,23 +172,18 @@ pub async fn open(db: &Db, event_id: i64, new: &NewRound, by: By) -> Result<i64>
         .execute(&mut *tx)
         .await?;
     }
-    audit::append(
+    crate::events::log(
         &mut tx,
         db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "selection.open",
-            object_type: "event",
-            object_id: event_id.to_string(),
-            summary: json!({
-                "round": id,
-                "method": new.method.as_str(),
-                "dots": new.dots,
-                "ideas": new.ideas.len() + new.project_ids.len(),
-            }),
-        },
-        by.now,
+        by,
+        "selection.open",
+        event_id,
+        json!({
+            "round": id,
+            "method": new.method.as_str(),
+            "dots": new.dots,
+            "ideas": new.ideas.len() + new.project_ids.len(),
+        }),
     )
     .await?;
     tx.commit().await?;
@@ -272,19 +266,14 @@ pub async fn vote(
         .execute(&mut *tx)
         .await?;
     }
-    audit::append(
+    // Ballots are secret from the log; the votes table holds them.
+    crate::events::log(
         &mut tx,
         db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "selection.vote",
-            object_type: "event",
-            object_id: event_id.to_string(),
-            // Ballots are secret from the log; the votes table holds them.
-            summary: json!({ "round": round_id }),
-        },
-        by.now,
+        by,
+        "selection.vote",
+        event_id,
+        json!({ "round": round_id }),
     )
     .await?;
     tx.commit().await?;
@@ -373,18 +362,13 @@ pub async fn close(db: &Db, event_id: i64, round_id: i64, by: By) -> Result<()> 
         .bind(round_id)
         .execute(&mut *tx)
         .await?;
-    audit::append(
+    crate::events::log(
         &mut tx,
         db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "selection.close",
-            object_type: "event",
-            object_id: event_id.to_string(),
-            summary: json!({ "round": round_id }),
-        },
-        by.now,
+        by,
+        "selection.close",
+        event_id,
+        json!({ "round": round_id }),
     )
     .await?;
     tx.commit().await?;
@@ -481,18 +465,13 @@ pub async fn decide(
         .bind(round_id)
         .execute(&mut *tx)
         .await?;
-    audit::append(
+    crate::events::log(
         &mut tx,
         db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "selection.decide",
-            object_type: "event",
-            object_id: event_id.to_string(),
-            summary: json!({ "round": round_id, "chosen": chosen, "projects": projects }),
-        },
-        by.now,
+        by,
+        "selection.decide",
+        event_id,
+        json!({ "round": round_id, "chosen": chosen, "projects": projects }),
     )
     .await?;
     tx.commit().await?;

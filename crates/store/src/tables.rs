@@ -8,7 +8,6 @@ use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
 
-use crate::audit::{self, NewEntry};
 use crate::memberships::By;
 use crate::{time, Db, Result, StoreError};
 
@@ -155,23 +154,18 @@ pub async fn stand(
         .await
         .map_err(|e| StoreError::from_write(e, "You already stand at a table: try again"))?;
     }
-    audit::append(
+    crate::events::log(
         &mut tx,
         db.backend(),
-        &NewEntry {
-            actor: by.actor,
-            via: by.via,
-            action: "event.table",
-            object_type: "event",
-            object_id: event_id.to_string(),
-            summary: json!({
-                "person": person_id,
-                "occurrence": occ,
-                "from": before,
-                "to": project,
-            }),
-        },
-        by.now,
+        by,
+        "event.table",
+        event_id,
+        json!({
+            "person": person_id,
+            "occurrence": occ,
+            "from": before,
+            "to": project,
+        }),
     )
     .await?;
     tx.commit().await?;
