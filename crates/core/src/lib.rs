@@ -2,6 +2,7 @@
 //! can act on, and the rules every door (HTML, API, CLI) calls. Nothing here does
 //! I/O, so every rule can be tested with plain values and an injected clock.
 
+pub mod atom;
 pub mod audit;
 pub mod budget;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod files;
 pub mod funding;
 pub mod ical;
 pub mod invalid;
+pub mod learning;
 pub mod ledger;
 pub mod lifecycle;
 pub mod local_time;
@@ -36,5 +38,6 @@ pub mod tables;
 pub mod text;
 pub mod throttle;
 pub mod tokens;
+pub mod toolkit;
 
 pub use invalid::Invalid;

@@ -230,6 +230,15 @@ pub enum Action {
     ManageEvent,
     /// Answer an event: going, maybe or not going.
     RespondToEvent,
+    /// Start an action learning set (whoever starts one organises it).
+    RunLearningSet,
+    /// Take part in a learning set: join it, ask to join a session, write
+    /// in its log, answer partners' requests (core::learning then says
+    /// which, by where the person stands in the set).
+    TakePartInLearning,
+    /// Write and change articles in the public toolkit (core::toolkit's
+    /// callers then check the writer is staff or a partner).
+    WriteToolkit,
 }
 
 impl Action {
@@ -269,10 +278,11 @@ impl Action {
             | Action::ReadAssetMap => false,
             Action::OfferResource | Action::RequestResource | Action::DecideBooking => true,
             Action::CreateEvent | Action::ManageEvent | Action::RespondToEvent => true,
+            Action::RunLearningSet | Action::TakePartInLearning | Action::WriteToolkit => true,
         }
     }
 
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 43] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
@@ -313,6 +323,9 @@ impl Action {
         Action::CreateEvent,
         Action::ManageEvent,
         Action::RespondToEvent,
+        Action::RunLearningSet,
+        Action::TakePartInLearning,
+        Action::WriteToolkit,
     ];
 
     /// What the action is done to, when the decision depends on it: the
@@ -358,7 +371,10 @@ impl Action {
             | Action::DecideBooking
             | Action::ReadAssetMap
             | Action::CreateEvent
-            | Action::RespondToEvent => None,
+            | Action::RespondToEvent
+            | Action::RunLearningSet
+            | Action::TakePartInLearning
+            | Action::WriteToolkit => None,
         }
     }
 }
@@ -694,6 +710,12 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             )
         }
         Action::RespondToEvent => signed_in(true, ""),
+        Action::RunLearningSet => signed_in(
+            actor.is_staff(),
+            "Only council officers start a learning set; partners ask to join one of its sessions.",
+        ),
+        // Where the person stands in the set decides the rest.
+        Action::TakePartInLearning | Action::WriteToolkit => signed_in(true, ""),
     }
 }
 
@@ -796,6 +818,15 @@ mod tests {
                 Action::RespondToEvent,
                 ["sign in", "allow", "allow", "allow"],
             ),
+            (
+                Action::RunLearningSet,
+                ["sign in", "deny", "allow", "allow"],
+            ),
+            (
+                Action::TakePartInLearning,
+                ["sign in", "allow", "allow", "allow"],
+            ),
+            (Action::WriteToolkit, ["sign in", "allow", "allow", "allow"]),
         ];
         for (action, row) in expected {
             for ((name, actor), want) in kinds().iter().zip(row) {

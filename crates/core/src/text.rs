@@ -154,6 +154,18 @@ pub fn markdown_to_blocks(source: &str) -> Vec<PlainBlock> {
     blocks
 }
 
+/// The Markdown's words on one line, for titles, feeds and previews.
+pub fn plain_text(source: &str) -> String {
+    markdown_to_blocks(source)
+        .into_iter()
+        .map(|b| match b {
+            PlainBlock::Heading(t) | PlainBlock::Paragraph(t) => t,
+            PlainBlock::Bullets(items) => items.join("; "),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn tidy(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

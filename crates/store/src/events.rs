@@ -504,11 +504,23 @@ fn summary(e: &NewEvent) -> serde_json::Value {
 /// the people named.
 pub async fn create(db: &Db, new: &NewEvent, by: By) -> Result<i64> {
     let mut tx = db.begin_write().await?;
-    let mut organisers = resolve_organisers(&mut tx, &new.organiser_emails).await?;
+    let id = create_in(&mut tx, db.backend(), new, by).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Creates an event inside the caller's transaction, with its audit entry.
+pub(crate) async fn create_in(
+    tx: &mut Transaction<'_, Any>,
+    backend: crate::Backend,
+    new: &NewEvent,
+    by: By,
+) -> Result<i64> {
+    let mut organisers = resolve_organisers(tx, &new.organiser_emails).await?;
     if let Some(actor) = by.actor {
         organisers.insert(0, actor);
     }
-    check_projects(&mut tx, &new.project_ids).await?;
+    check_projects(tx, &new.project_ids).await?;
     let now = time::encode(by.now);
     let row = bind_fields(
         sqlx::query(
@@ -524,14 +536,13 @@ pub async fn create(db: &Db, new: &NewEvent, by: By) -> Result<i64> {
     )
     .bind(&now)
     .bind(by.actor)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await
     .map_err(|e| ward_refused(e, new.ward_id))?;
     let id: i64 = row.try_get("id")?;
-    set_organisers(&mut tx, id, &organisers, &now).await?;
-    set_projects(&mut tx, id, &new.project_ids).await?;
-    crate::events::log(&mut tx, db.backend(), by, "event.create", id, summary(new)).await?;
-    tx.commit().await?;
+    set_organisers(tx, id, &organisers, &now).await?;
+    set_projects(tx, id, &new.project_ids).await?;
+    crate::events::log(tx, backend, by, "event.create", id, summary(new)).await?;
     Ok(id)
 }
 

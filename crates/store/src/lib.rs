@@ -21,6 +21,7 @@ pub mod exports;
 pub mod funding;
 pub mod home;
 pub mod invitations;
+pub mod learning;
 pub mod ledger;
 pub mod matching;
 pub mod memberships;
@@ -44,6 +45,7 @@ pub mod tables;
 pub mod testing;
 pub mod time;
 pub mod tokens;
+pub mod toolkit;
 pub mod transparency;
 pub mod wards;
 

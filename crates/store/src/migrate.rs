@@ -51,6 +51,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(22, "0022_event_details"),
     migration!(23, "0023_event_tables"),
     migration!(24, "0024_selection"),
+    migration!(25, "0025_learning"),
 ];
 
 /// An arbitrary constant that names coproduce's migration lock in PostgreSQL,

@@ -378,6 +378,8 @@ pub async fn erase(
         "UPDATE event_rsvps SET creche_children = 0, creche_ages = '', access_needs = '',
              dietary_needs = '', needs_shared_at = NULL, checkin_code = NULL WHERE person_id = $1",
         "DELETE FROM calendar_feeds WHERE person_id = $1",
+        // What they wrote to a set's organisers when asking to join.
+        "UPDATE learning_requests SET message = '' WHERE person_id = $1",
         "DELETE FROM password_resets WHERE person_id = $1",
     ] {
         sqlx::query(sql).bind(person_id).execute(&mut *tx).await?;

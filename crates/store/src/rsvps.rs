@@ -56,13 +56,38 @@ pub async fn respond(
     by: By,
 ) -> Result<Outcome> {
     let mut tx = db.begin_write().await?;
-    let (title, capacity, creche_capacity) = lock_event(&mut tx, db.backend(), event_id).await?;
+    let outcome = respond_in(
+        &mut tx,
+        db.backend(),
+        event_id,
+        person_id,
+        response,
+        needs,
+        by,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The same answer, inside the caller's transaction (a partner accepted
+/// into a learning session is given a place as part of the acceptance).
+pub(crate) async fn respond_in(
+    tx: &mut Transaction<'_, Any>,
+    backend: crate::Backend,
+    event_id: i64,
+    person_id: i64,
+    response: Response,
+    needs: &Needs,
+    by: By,
+) -> Result<Outcome> {
+    let (title, capacity, creche_capacity) = lock_event(tx, backend, event_id).await?;
     let before = sqlx::query(
         "SELECT place, waiting_since FROM event_rsvps WHERE event_id = $1 AND person_id = $2",
     )
     .bind(event_id)
     .bind(person_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let held: Option<Place> = match &before {
         Some(r) => r
@@ -84,7 +109,7 @@ pub async fn respond(
     )
     .bind(event_id)
     .bind(person_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let room = Room {
         capacity,
@@ -132,18 +157,18 @@ pub async fn respond(
     .bind(shared_at)
     .bind(&now)
     .bind(checkin_code()?)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
 
     let promoted = if held == Some(Place::Confirmed) && place != Some(Place::Confirmed) {
-        promote(&mut tx, event_id, capacity, &title, by).await?
+        promote(tx, event_id, capacity, &title, by).await?
     } else {
         Vec::new()
     };
     // What they need stays out of the log, which outlives erasure.
     crate::events::log(
-        &mut tx,
-        db.backend(),
+        tx,
+        backend,
         by,
         "event.rsvp",
         event_id,
@@ -155,7 +180,6 @@ pub async fn respond(
         }),
     )
     .await?;
-    tx.commit().await?;
     Ok(Outcome {
         response,
         place,
