@@ -90,6 +90,31 @@ pub fn slug(title: &str) -> String {
     }
 }
 
+/// Officers write in the toolkit, and so do partners who take part in a
+/// learning set; residents read it.
+pub fn may_write(is_staff: bool, is_partner: bool) -> Result<(), Invalid> {
+    if is_staff || is_partner {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "toolkit",
+            "The toolkit is written by council officers and by partners who take part in a learning set: ask to join a session to write here",
+        ))
+    }
+}
+
+/// An article is changed by the person who wrote it, or by an officer.
+pub fn may_edit(is_staff: bool, author: Option<i64>, person: Option<i64>) -> Result<(), Invalid> {
+    if is_staff || (person.is_some() && person == author) {
+        Ok(())
+    } else {
+        Err(Invalid::new(
+            "toolkit",
+            "Only the article's author and council officers can change it",
+        ))
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ArticleForm {
     #[serde(default)]
@@ -204,6 +229,17 @@ impl NewArticle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn officers_and_partners_write_authors_and_officers_edit() {
+        assert!(may_write(true, false).is_ok());
+        assert!(may_write(false, true).is_ok());
+        assert!(may_write(false, false).is_err());
+        assert!(may_edit(false, Some(1), Some(1)).is_ok());
+        assert!(may_edit(true, Some(1), Some(2)).is_ok());
+        assert!(may_edit(false, Some(1), Some(2)).is_err());
+        assert!(may_edit(false, None, None).is_err());
+    }
 
     #[test]
     fn slugs_are_plain_and_bounded() {

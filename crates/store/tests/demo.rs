@@ -196,7 +196,8 @@ async fn a_small_demo_shows_every_stage_and_kind_and_can_be_signed_into() {
                 "risk register",
                 "money",
                 "resources",
-                "skills"
+                "skills",
+                "learning"
             ],
             "{engine}"
         );

@@ -250,6 +250,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(risk::api_router())
         .merge(crate::money::api_router())
         .merge(events::api_router())
+        .merge(crate::learning::api_router())
+        .merge(crate::toolkit::api_router())
         .merge(crate::resources::api_router())
         .merge(crate::matching::api::api_router())
 }
@@ -270,6 +272,8 @@ pub(crate) fn page_routes() -> Routes {
         .merge(crate::matching::router())
         .merge(crate::asset_map::router())
         .merge(events::router())
+        .merge(crate::learning::router())
+        .merge(crate::toolkit::router())
         .merge(crate::resources::router())
         .merge(accounts::router())
         .merge(admin::router())

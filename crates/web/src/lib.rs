@@ -19,6 +19,7 @@ mod history;
 mod home;
 mod invitations;
 mod layout;
+mod learning;
 mod matching;
 mod money;
 pub mod outbox;
@@ -30,6 +31,7 @@ mod risk;
 mod security;
 pub mod skills;
 mod tokens;
+mod toolkit;
 
 pub use app::{route_rules, shutdown_signal, AppState, Application, BindError, Listener, Settings};
 pub use error::Error;

@@ -55,6 +55,12 @@ pub const API_RULES: &[(&str, Action)] = &[
     ("/api/v1/events/{id}/selection/{round}", Action::ReadPublic),
     ("/api/v1/resources", Action::ReadPublic),
     ("/api/v1/projects/{id}/matches", Action::ManageNeeds),
+    ("/api/v1/learning/sets", Action::ReadPublic),
+    ("/api/v1/learning/sets/{id}", Action::ReadPublic),
+    // What a token's holder may read of the log is core::learning's to say.
+    ("/api/v1/learning/sets/{id}/log", Action::ReadPublic),
+    ("/api/v1/toolkit", Action::ReadPublic),
+    ("/api/v1/toolkit/{slug}", Action::ReadPublic),
     ("/api/v1/openapi.json", Action::ReadPublic),
 ];
 
@@ -87,6 +93,7 @@ pub const API_WRITE_RULES: &[(&str, Action)] = &[
         "/api/v1/events/{id}/selection/{round}/vote",
         Action::RespondToEvent,
     ),
+    ("/api/v1/learning/sets/{id}/log", Action::TakePartInLearning),
 ];
 
 /// A router that records the action of every route added to it.

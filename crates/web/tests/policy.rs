@@ -110,6 +110,8 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
         let project = projects["items"][0]["id"].as_i64().unwrap().to_string();
         let (_, _, events) = app.get_json("/api/v1/events").await;
         let event = events[0]["id"].as_i64().unwrap().to_string();
+        let (_, _, sets) = app.get_json("/api/v1/learning/sets").await;
+        let set = sets[0]["id"].as_i64().unwrap().to_string();
         let (_, _, two) = app.get_json("/api/v1/projects?limit=2").await;
         let other_project = two["items"][1]["id"].as_i64().unwrap();
         let kinds = kinds(&app, project.parse().unwrap(), other_project).await;
@@ -132,6 +134,21 @@ async fn every_route_answers_every_actor_as_the_policy_says() {
                     .replace("{id}", &event)
                     .replace("{code}", "nosuchcode")
                     .replace("{round}", "999999"),
+                // The set is real; its sessions, requests and entries here are not.
+                p if p.starts_with("/learning/{id}")
+                    || p.starts_with("/api/v1/learning/sets/{id}") =>
+                {
+                    p.replace("{id}", &set)
+                        .replace("{session}", "999999")
+                        .replace("{request}", "999999")
+                        .replace("{entry}", "999999")
+                }
+                // No such article: whoever may try gets 404.
+                p if p.starts_with("/toolkit/{slug}")
+                    || p.starts_with("/api/v1/toolkit/{slug}") =>
+                {
+                    p.replace("{slug}", "no-such-article")
+                }
                 // Nobody's calendar: whoever asks gets 404.
                 "/calendar/{token}" => "/calendar/nosuchtoken.ics".to_owned(),
                 "/static/{name}" => "/static/coproduce.css".to_owned(),

@@ -13,6 +13,7 @@ mod answers;
 mod batch;
 mod details;
 mod events;
+mod learning;
 mod money;
 mod names;
 mod people;
@@ -175,6 +176,13 @@ pub struct DemoSummary {
 /// (by ON DELETE CASCADE on SQLite, by TRUNCATE ... CASCADE on PostgreSQL),
 /// so that no later delete has to look through them row by row.
 const TABLES: &[&str] = &[
+    "learning_entry_tags",
+    "toolkit_articles",
+    "learning_entries",
+    "learning_requests",
+    "learning_sessions",
+    "learning_members",
+    "learning_sets",
     "event_attendance",
     "event_rsvps",
     "event_organisers",
@@ -198,7 +206,13 @@ const TABLES: &[&str] = &[
 ];
 
 /// Tables of `TABLES` keyed by the two rows they link, with no id sequence.
-const LINK_TABLES: &[&str] = &["event_organisers", "event_projects"];
+const LINK_TABLES: &[&str] = &[
+    "event_organisers",
+    "event_projects",
+    "learning_entry_tags",
+    "learning_sessions",
+    "learning_members",
+];
 
 /// Tables the demo does not fill whose rows belong to its accounts without a
 /// foreign key to say so (tables with one go by cascade on both engines).
@@ -222,6 +236,7 @@ struct Plan {
     money: std::result::Result<money::Money, String>,
     resources: resources::Pool,
     answers: answers::Answers,
+    learning: learning::Learning,
 }
 
 fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
@@ -273,7 +288,16 @@ fn plan(scale: Scale, seed: u64, now: DateTime<Utc>) -> Plan {
         &projects,
         now,
     );
+    let learning = learning::generate(
+        &mut root.fork("learning"),
+        &events,
+        &answers,
+        &people,
+        &projects,
+        now,
+    );
     Plan {
+        learning,
         people,
         organisations,
         projects,
@@ -425,6 +449,11 @@ pub async fn generate(
     .await?;
     progress.finish();
 
+    // After the events' answers, whose organisers and people it reads.
+    progress.start("learning", plan.learning.rows());
+    let learning_rows = learning::insert(conn, db.backend(), &plan.learning, progress).await?;
+    progress.finish();
+
     if db.backend() == Backend::Postgres {
         // The rows carry explicit ids, which identity columns do not notice:
         // without this the next person to sign up would collide with id 1.
@@ -469,6 +498,7 @@ pub async fn generate(
                 "money": money_rows,
                 "resources": resource_rows,
                 "skills": skill_rows,
+                "learning": learning_rows,
             }),
         },
         now,
@@ -621,6 +651,57 @@ mod tests {
             let kinds: Vec<EventKind> = p.events.iter().map(|x| x.kind).collect();
             assert!(covers_every_stage_and_kind(&stages, &kinds), "seed {seed}");
         }
+    }
+
+    #[test]
+    fn the_borough_runs_learning_sets_with_six_sessions_and_their_logs() {
+        use coproduce_core::learning::{MemberRole, Visibility};
+        let p = plan(Scale::Borough, 2026, now());
+        let l = &p.learning;
+        let learning_events = p
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Learning)
+            .count();
+        assert_eq!(
+            l.sessions.len(),
+            learning_events,
+            "every session has its set"
+        );
+        let officer = p
+            .people
+            .iter()
+            .find(|x| x.email == "officer@example.org")
+            .unwrap()
+            .id;
+        assert!(l
+            .members
+            .iter()
+            .any(|m| m.set_id == 1 && m.person_id == officer && m.role == MemberRole::Organiser));
+        for set in &l.sets {
+            let sessions: Vec<i64> = l
+                .sessions
+                .iter()
+                .filter(|s| s.set_id == set.id)
+                .map(|s| s.event_id)
+                .collect();
+            assert!(sessions.len() >= 6, "set {} has {}", set.id, sessions.len());
+            for id in &sessions {
+                let e = p.events.iter().find(|e| e.id == *id).unwrap();
+                let written = l.entries.iter().filter(|x| x.event_id == Some(*id)).count();
+                assert_eq!(written > 0, e.ends_at < now(), "session {id}");
+            }
+        }
+        for v in Visibility::ALL {
+            assert!(l.entries.iter().any(|e| e.visibility == v), "{v:?}");
+        }
+        assert!(l.requests.iter().any(|r| r.state == "asked"));
+        assert!(l.members.iter().any(|m| m.role == MemberRole::Partner));
+        let from_log = l.articles.iter().filter(|a| a.entry_id.is_some()).count();
+        assert_eq!(from_log, 2);
+        let slugs: std::collections::HashSet<&str> =
+            l.articles.iter().map(|a| a.slug.as_str()).collect();
+        assert_eq!(slugs.len(), l.articles.len(), "addresses are unique");
     }
 
     #[test]

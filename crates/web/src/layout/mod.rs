@@ -93,12 +93,14 @@ impl Chrome {
         SERVICE_NAME
     }
 
-    pub fn nav(&self) -> [NavLink; 4] {
+    pub fn nav(&self) -> [NavLink; 6] {
         [
             NavLink::new("/", "Home", self.section == "home"),
             NavLink::new("/projects", "Projects", self.section == "projects"),
             NavLink::new("/events", "Events", self.section == "events"),
             NavLink::new("/resources", "Resources", self.section == "resources"),
+            NavLink::new("/learning", "Learning", self.section == "learning"),
+            NavLink::new("/toolkit", "Toolkit", self.section == "toolkit"),
         ]
     }
 }
