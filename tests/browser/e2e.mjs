@@ -537,6 +537,44 @@ async function browse(base) {
     }
     await visitSignedIn([`${base}/account/skills`, `${base}/account/skills?q=first+aid`, `${base}/account/invitations`], 'resident');
 
+    // The action learning set, as the demo resident sees it: a partner in the
+    // demo's first set, who writes in its log through the form (a mistake
+    // first, which keeps what was typed), then reads the set, a session's
+    // digest, the log and the toolkit.
+    const learningUrls = [`${base}/learning/1`, `${base}/learning/1/log`, `${base}/learning/1/log?tag=risk`, `${base}/toolkit`, `${base}/toolkit/new`];
+    const logging = await strict.newPage();
+    try {
+      await logging.goto(`${base}/learning/1/log`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      await logging.fill('#body', 'The crèche brought three new parents to our garden day.');
+      await logging.click('main form[method="post"][action$="/log"] button[type="submit"]');
+      await logging.waitForSelector('.error-summary', { timeout: NAV_TIMEOUT_MS });
+      if ((await logging.inputValue('#body')) !== 'The crèche brought three new parents to our garden day.') {
+        fail('/learning/1/log', 'after a mistake the entry typed is gone');
+      }
+      await logging.check('#kind-success');
+      await logging.fill('#tags', 'creche, inclusion');
+      await logging.check('#visibility-partners');
+      await Promise.all([
+        logging.waitForURL(/done=written/, { timeout: NAV_TIMEOUT_MS }),
+        logging.click('main form[method="post"][action$="/log"] button[type="submit"]'),
+      ]);
+      const entries = await logging.textContent('#entries + .cards');
+      if (!entries?.includes('three new parents')) fail('/learning/1/log', 'the entry written is not in the log');
+      await logging.goto(`${base}/learning/1`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      const session = await logging.$eval('#sessions ~ table a[href*="/sessions/"]', (a) => a.href).catch(() => null);
+      if (session) learningUrls.push(session);
+      else fail('/learning/1', 'the demo set lists no session');
+      await logging.goto(`${base}/toolkit`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      const article = await logging.$eval('main .cards a[href^="/toolkit/"]', (a) => a.href).catch(() => null);
+      if (article) learningUrls.push(article);
+      else fail('/toolkit', 'the toolkit lists no article');
+    } catch (error) {
+      fail('/learning/1/log', `could not write in the learning log through the form: ${error.message}`);
+    } finally {
+      await logging.close().catch(() => {});
+    }
+    await visitSignedIn(learningUrls, 'partner');
+
     // A project the demo resident leads, found from their dashboard: its page
     // with the lead's forms, its pack and its mandate.
     let ledProject = null;
@@ -770,6 +808,70 @@ async function browse(base) {
       } finally {
         await phone.close().catch(() => {});
         await phoneAxe.close().catch(() => {});
+      }
+    }
+
+    // A learning set started through the forms by an officer, with a
+    // session; a resident asks to join it and the officer accepts.
+    const setting = await strict.newPage();
+    let setUrl = null;
+    let sessionUrl = null;
+    try {
+      await setting.goto(`${base}/learning/new`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      await setting.fill('#title', 'Parks and estates learning set');
+      await setting.fill('#purpose', 'Officers from parks and housing with the groups who use the spaces.');
+      await Promise.all([
+        setting.waitForURL(/\/learning\/\d+$/, { timeout: NAV_TIMEOUT_MS }),
+        setting.click('main form[action="/learning/new"] button[type="submit"]'),
+      ]);
+      setUrl = setting.url();
+      await setting.goto(`${setUrl}/sessions/new`, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      await setting.fill('#theme', 'Who looks after a space once the project ends');
+      await setting.fill('#starts_at', '2031-02-05T14:00');
+      await setting.fill('#ends_at', '2031-02-05T16:30');
+      await setting.fill('#venue', 'Brockwell Hall, Brockwell Park, SE24 9BN');
+      await Promise.all([
+        setting.waitForURL(/done=session/, { timeout: NAV_TIMEOUT_MS }),
+        setting.click('main form[action$="/sessions/new"] button[type="submit"]'),
+      ]);
+      sessionUrl = await setting.$eval('#sessions ~ table a[href*="/sessions/"]', (a) => a.href);
+    } catch (error) {
+      fail('/learning/new', `could not start a set and add a session through the forms: ${error.message}`);
+    } finally {
+      await setting.close().catch(() => {});
+    }
+    if (setUrl && sessionUrl) {
+      await visitSignedIn([setUrl, sessionUrl, `${setUrl}/sessions/new`, `${setUrl}/edit`, `${base}/learning/new`], 'set organiser');
+      for (const context of [strict, axeContext]) await signIn(context, base, DEMO_EMAIL, DEMO_PASSWORD);
+      const asking = await strict.newPage();
+      try {
+        await asking.goto(sessionUrl, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+        await asking.fill('#organisation', 'Brixton Windrush Tenants\' Association');
+        await Promise.all([
+          asking.waitForURL(/done=asked/, { timeout: NAV_TIMEOUT_MS }),
+          asking.click('main form[action$="/ask"] button[type="submit"]'),
+        ]);
+      } catch (error) {
+        fail('/learning/…/sessions/…', `could not ask to join a session through the form: ${error.message}`);
+      } finally {
+        await asking.close().catch(() => {});
+      }
+      await visitSignedIn([setUrl, sessionUrl], 'partner who asked');
+      for (const context of [strict, axeContext]) await signIn(context, base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD);
+      await visitSignedIn([setUrl], 'set organiser, a request waiting');
+      const answering = await strict.newPage();
+      try {
+        await answering.goto(setUrl, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+        await Promise.all([
+          answering.waitForURL(/done=accepted/, { timeout: NAV_TIMEOUT_MS }),
+          answering.click('#requests ~ ul button[value="accept"]'),
+        ]);
+        const members = await answering.textContent('#members ~ table');
+        if (!members?.includes('Partner')) fail('/learning/…', 'after accepting, no partner is listed');
+      } catch (error) {
+        fail('/learning/…', `could not accept a request through the form: ${error.message}`);
+      } finally {
+        await answering.close().catch(() => {});
       }
     }
 

@@ -230,6 +230,9 @@ pub enum Action {
     ManageEvent,
     /// Answer an event: going, maybe or not going.
     RespondToEvent,
+    /// Read who is coming to an event and what they need, without changing
+    /// anything (so a read-only token may): its organisers.
+    ReadEventAnswers,
     /// Start an action learning set (whoever starts one organises it).
     RunLearningSet,
     /// Take part in a learning set: join it, ask to join a session, write
@@ -279,10 +282,11 @@ impl Action {
             Action::OfferResource | Action::RequestResource | Action::DecideBooking => true,
             Action::CreateEvent | Action::ManageEvent | Action::RespondToEvent => true,
             Action::RunLearningSet | Action::TakePartInLearning | Action::WriteToolkit => true,
+            Action::ReadEventAnswers => false,
         }
     }
 
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 44] = [
         Action::ReadPublic,
         Action::Authenticate,
         Action::UseOwnAccount,
@@ -326,6 +330,7 @@ impl Action {
         Action::RunLearningSet,
         Action::TakePartInLearning,
         Action::WriteToolkit,
+        Action::ReadEventAnswers,
     ];
 
     /// What the action is done to, when the decision depends on it: the
@@ -354,7 +359,7 @@ impl Action {
             Action::ReadFundHolderBooks | Action::ManageFunding | Action::Reconcile => {
                 Some(ObjectKind::FundHolder)
             }
-            Action::ManageEvent => Some(ObjectKind::Event),
+            Action::ManageEvent | Action::ReadEventAnswers => Some(ObjectKind::Event),
             Action::ReadPublic
             | Action::Authenticate
             | Action::UseOwnAccount
@@ -702,7 +707,7 @@ pub fn may(actor: &Actor, action: Action, object: Object) -> Decision {
             actor.is_staff(),
             "Only council officers put events on the calendar; ask one to add yours and name you as an organiser.",
         ),
-        Action::ManageEvent => {
+        Action::ManageEvent | Action::ReadEventAnswers => {
             let organises = matches!(object, Object::Event(id) if actor.organises(id));
             signed_in(
                 organises || actor.is_staff(),
@@ -827,6 +832,10 @@ mod tests {
                 ["sign in", "allow", "allow", "allow"],
             ),
             (Action::WriteToolkit, ["sign in", "allow", "allow", "allow"]),
+            (
+                Action::ReadEventAnswers,
+                ["sign in", "deny", "allow", "allow"],
+            ),
         ];
         for (action, row) in expected {
             for ((name, actor), want) in kinds().iter().zip(row) {
@@ -852,8 +861,11 @@ mod tests {
         assert!(may(&organiser, Action::ManageEvent, Object::Event(4)).is_allowed());
         assert!(!may(&organiser, Action::ManageEvent, Object::Event(5)).is_allowed());
         assert!(!may(&organiser, Action::CreateEvent, Object::None).is_allowed());
+        assert!(!may(&organiser, Action::ReadEventAnswers, Object::Event(5)).is_allowed());
         organiser.token_scope = Some(Scope::Read);
         assert!(!may(&organiser, Action::ManageEvent, Object::Event(4)).is_allowed());
+        // A read-only token still reads who is coming.
+        assert!(may(&organiser, Action::ReadEventAnswers, Object::Event(4)).is_allowed());
     }
 
     #[test]

@@ -298,6 +298,43 @@ pub async fn export(db: &Db, person_id: i64, now: DateTime<Utc>) -> Result<Value
             })
         })
         .collect();
+    // What they wrote in learning sets' logs, and their requests to join.
+    let entry_rows = sqlx::query(
+        "SELECT s.title, l.kind, l.body, l.visibility, l.created_at
+         FROM learning_entries l JOIN learning_sets s ON s.id = l.set_id
+         WHERE l.author_id = $1 ORDER BY l.id",
+    )
+    .bind(person_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut learning_log = Vec::new();
+    for r in entry_rows {
+        learning_log.push(json!({
+            "set": r.try_get::<String, _>("title")?,
+            "kind": r.try_get::<String, _>("kind")?,
+            "body": r.try_get::<String, _>("body")?,
+            "visibility": r.try_get::<String, _>("visibility")?,
+            "created_at": r.try_get::<String, _>("created_at")?,
+        }));
+    }
+    let request_rows = sqlx::query(
+        "SELECT x.theme, q.organisation, q.message, q.state, q.asked_at
+         FROM learning_requests q JOIN learning_sessions x ON x.event_id = q.event_id
+         WHERE q.person_id = $1 ORDER BY q.id",
+    )
+    .bind(person_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut learning_requests = Vec::new();
+    for r in request_rows {
+        learning_requests.push(json!({
+            "session": r.try_get::<String, _>("theme")?,
+            "organisation": r.try_get::<String, _>("organisation")?,
+            "message": r.try_get::<String, _>("message")?,
+            "state": r.try_get::<String, _>("state")?,
+            "asked_at": r.try_get::<String, _>("asked_at")?,
+        }));
+    }
     let activity: Vec<Value> = audit_about(db, person_id)
         .await?
         .into_iter()
@@ -334,6 +371,8 @@ pub async fn export(db: &Db, person_id: i64, now: DateTime<Utc>) -> Result<Value
         "messages": messages,
         "skills": skills,
         "need_invitations": invitations,
+        "learning_log": learning_log,
+        "learning_requests": learning_requests,
         "activity": activity,
     }))
 }

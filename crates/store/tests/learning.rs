@@ -248,6 +248,25 @@ async fn partners_ask_and_are_accepted_with_a_place_or_declined() {
         )
         .await;
         assert_eq!(told, 2);
+        // Their request is in their data export, and erasure clears its words.
+        let data = coproduce_store::privacy::export(db, pat, now())
+            .await
+            .unwrap();
+        assert_eq!(
+            data["learning_requests"][0]["message"],
+            "We run the estate garden."
+        );
+        coproduce_store::privacy::erase(db, pat, Some(pat), Via::Web, now())
+            .await
+            .unwrap();
+        let message: String = sqlx::query("SELECT message FROM learning_requests WHERE id = $1")
+            .bind(pat_asks)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .try_get("message")
+            .unwrap();
+        assert_eq!(message, "");
 
         // A declined request, on another session.
         let next = learning::add_session(db, set, &session("Money", 20, ""), by(olu))

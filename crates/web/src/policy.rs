@@ -50,7 +50,7 @@ pub const API_RULES: &[(&str, Action)] = &[
     ("/api/v1/events", Action::ReadPublic),
     ("/api/v1/events/{id}", Action::ReadPublic),
     ("/api/v1/events/{id}/rsvp", Action::ReadDashboard),
-    ("/api/v1/events/{id}/rsvps", Action::ManageEvent),
+    ("/api/v1/events/{id}/rsvps", Action::ReadEventAnswers),
     ("/api/v1/events/{id}/tables", Action::ReadPublic),
     ("/api/v1/events/{id}/selection/{round}", Action::ReadPublic),
     ("/api/v1/resources", Action::ReadPublic),

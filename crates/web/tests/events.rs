@@ -510,6 +510,28 @@ async fn the_api_answers_with_a_token_and_shows_needs_to_organisers_only() {
         let answers: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(answers[0]["name"], "Ama Boateng");
         assert_eq!(answers[0]["needs"]["dietary"], "Vegan");
+        // A read-only token of an organiser reads the list too: reading
+        // changes nothing.
+        let read_only = format!("cpt_{}", "ef".repeat(32));
+        coproduce_store::tokens::create(
+            &app.db,
+            officer_id,
+            &TokenName::parse("door tablet").unwrap(),
+            Scope::parse("read").unwrap(),
+            &coproduce_web::policy::hash_for_tests(&read_only),
+            Via::Web,
+            common::now(),
+        )
+        .await
+        .unwrap();
+        let res = app
+            .client
+            .get(format!("{}{list}", app.base))
+            .bearer_auth(&read_only)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
         let (_, _, event) = app.get_json(&format!("/api/v1/events/{id}")).await;
         assert_eq!(event["format"], "hybrid");
         assert_eq!(event["repeats"], "FREQ=MONTHLY;BYDAY=1WE;COUNT=3");

@@ -325,6 +325,8 @@ pub(crate) struct ShowPage {
     creche: bool,
     notice: Option<&'static str>,
     rounds: Vec<(i64, String, &'static str)>,
+    /// For a learning session: its set's id and title.
+    learning_set: Option<(i64, String)>,
 }
 
 impl ShowPage {
@@ -435,6 +437,9 @@ pub(crate) async fn render_show(
             .into_iter()
             .map(|r| (r.id, r.title, r.state.label()))
             .collect(),
+        learning_set: coproduce_store::learning::set_of_event(&state.db, event_id)
+            .await?
+            .map(|(id, title, _)| (id, title)),
     };
     Ok((status, html(page)?).into_response())
 }
