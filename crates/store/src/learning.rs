@@ -410,6 +410,21 @@ pub async fn session_in(db: &Db, set_id: i64, event_id: i64) -> Result<Option<Se
         .find(|s| s.event_id == event_id))
 }
 
+/// How many of the set's sessions each person was checked in at.
+pub async fn attendance(db: &Db, set_id: i64) -> Result<Vec<(i64, i64)>> {
+    db.fetch_all(
+        sqlx::query(
+            "SELECT a.person_id, count(DISTINCT a.event_id) AS n
+             FROM event_attendance a JOIN learning_sessions x ON x.event_id = a.event_id
+             WHERE x.set_id = $1 AND a.person_id IS NOT NULL
+             GROUP BY a.person_id",
+        )
+        .bind(set_id),
+        |r| Ok((r.try_get("person_id")?, r.try_get("n")?)),
+    )
+    .await
+}
+
 /// The set an event is a session of, with its title and the theme.
 pub async fn set_of_event(db: &Db, event_id: i64) -> Result<Option<(i64, String, String)>> {
     let row = sqlx::query(

@@ -226,6 +226,16 @@ async fn partners_ask_and_are_accepted_with_a_place_or_declined() {
         );
         let standing = learning::standing(db, set, Some(pat)).await.unwrap();
         assert_eq!(standing.role, Some(MemberRole::Partner));
+        // Attendance at the session counts towards the set's record.
+        let starts = learning::session_in(db, set, full)
+            .await
+            .unwrap()
+            .unwrap()
+            .starts_at;
+        coproduce_store::attendance::check_in(db, full, starts, pat, by(olu))
+            .await
+            .unwrap();
+        assert_eq!(learning::attendance(db, set).await.unwrap(), [(pat, 1)]);
         let mine = rsvps::own(db, full, pat).await.unwrap().unwrap();
         assert_eq!(mine.place, Some(Place::Confirmed));
         // The session holds one: the next partner accepted waits for a place.

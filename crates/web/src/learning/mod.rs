@@ -326,6 +326,8 @@ struct MemberRow {
     role: &'static str,
     organisation: String,
     is_organiser: bool,
+    /// Sessions they were checked in at.
+    attended: i64,
 }
 
 struct RequestRow {
@@ -348,6 +350,8 @@ struct SetPage {
     requests: Vec<RequestRow>,
     my_requests: Vec<(String, &'static str)>,
     tags: Vec<(String, i64)>,
+    /// Sessions that have taken place, for "came to N of M".
+    held: usize,
     organises: bool,
     takes_part: bool,
     may_join: bool,
@@ -399,6 +403,15 @@ async fn show(
         _ => Vec::new(),
     };
     let tags = store::tag_counts(&state.db, s.set.id, s.standing).await?;
+    let attendance = if s.standing.takes_part() {
+        store::attendance(&state.db, s.set.id).await?
+    } else {
+        Vec::new()
+    };
+    let held = sessions
+        .iter()
+        .filter(|x| x.ends_at < now && !x.cancelled)
+        .count();
     let page = SetPage {
         chrome: chrome.titled(s.set.title.clone(), "learning"),
         sessions: sessions.iter().map(|x| session_row(x, now)).collect(),
@@ -416,6 +429,10 @@ async fn show(
                     role: m.role.label(),
                     organisation: m.organisation,
                     is_organiser: m.role == MemberRole::Organiser,
+                    attended: attendance
+                        .iter()
+                        .find(|(p, _)| *p == m.person_id)
+                        .map_or(0, |(_, n)| *n),
                 })
                 .collect()
         } else {
@@ -434,6 +451,7 @@ async fn show(
             .collect(),
         my_requests,
         tags,
+        held,
         organises: s.standing.organises(),
         takes_part: s.standing.takes_part(),
         may_join: s.is_staff && !s.standing.in_set(),
